@@ -20,7 +20,8 @@ struct tk_err {
     char *msg;
 };
 void tk_err_set(struct tk_err *e, enum tlskit_error_kind kind, const char *fmt, ...) PRINTF(3, 4);
-void tk_err_vset(struct tk_err *e, enum tlskit_error_kind kind, const char *fmt, va_list ap);
+void tk_err_vset(struct tk_err *e, enum tlskit_error_kind kind, const char *fmt, va_list ap)
+    PRINTF(3, 0);
 void tk_err_clear(struct tk_err *e);
 const char *tk_err_msg(const struct tk_err *e);
 /* The reason of the first OpenSSL error queued, or "unknown error"; clears the queue. */
