@@ -9,8 +9,8 @@ static void handle(struct tlskit_conn *conn, const char *host, const char *port)
     char req[512], buf[4096];
     ssize_t n;
     /* A real HTTP/1.1 request: Host names the site, CRLF ends each line, a blank line ends it. */
-    snprintf(req, sizeof(req), "GET / HTTP/1.1\r\nHost: %s%s%s\r\nConnection: close\r\n\r\n",
-             host, strcmp(port, "443") ? ":" : "", strcmp(port, "443") ? port : "");
+    snprintf(req, sizeof(req), "GET / HTTP/1.1\r\nHost: %s%s%s\r\nConnection: close\r\n\r\n", host,
+             strcmp(port, "443") ? ":" : "", strcmp(port, "443") ? port : "");
     if (tlskit_conn_write(conn, req, strlen(req)) < 0) {
         return;
     }

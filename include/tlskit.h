@@ -124,6 +124,13 @@ TLSKIT_API void tlskit_config_set_session_tickets(struct tlskit_config *cfg, int
 TLSKIT_API int tlskit_config_set_ticket_lifetime(struct tlskit_config *cfg, unsigned seconds);
 
 /*
+ * Server: make DST issue and accept the same tickets as SRC (copies its ticket secret and
+ * lifetime), so a config rebuilt for a reload keeps resuming the sessions of the old one.
+ */
+TLSKIT_API void tlskit_config_share_tickets(struct tlskit_config *dst,
+                                            const struct tlskit_config *src);
+
+/*
  * Client: accept only a peer whose public key hashes to PIN, curl's syntax
  * "sha256//BASE64[;sha256//BASE64...]". Checked after normal verification.
  */
@@ -226,6 +233,14 @@ TLSKIT_API int tlskit_conn_eof_clean(const struct tlskit_conn *conn);
 TLSKIT_API int tlskit_conn_close(struct tlskit_conn *conn);
 /* Bytes already decrypted and buffered, readable without waiting for the socket. */
 TLSKIT_API size_t tlskit_conn_pending(const struct tlskit_conn *conn);
+/* The connection's socket (for poll()), or -1 when it runs over callbacks or has none. */
+TLSKIT_API int tlskit_conn_fd(const struct tlskit_conn *conn);
+/*
+ * Switch the socket to non-blocking (ON = 1) or blocking (ON = 0) I/O, e.g. after a blocking
+ * connect and handshake, to poll() it together with other descriptors. From then on calls
+ * return TLSKIT_WANT_* instead of waiting. 0, or -1 (no socket, or fcntl failed).
+ */
+TLSKIT_API int tlskit_conn_set_nonblocking(struct tlskit_conn *conn, int on);
 
 /* Peer facts, valid after a successful handshake. Strings are "" when unknown. */
 TLSKIT_API const char *tlskit_conn_version(const struct tlskit_conn *conn); /* "TLSv1.3" */
@@ -245,12 +260,12 @@ TLSKIT_API const char *tlskit_conn_verify_result(const struct tlskit_conn *conn)
 struct tlskit_cert_info {
     char subject[256];
     char issuer[256];
-    char names[1024];      /* subjectAltName entries, ", " separated; "" if none */
-    char not_before[32];   /* "2026-11-28 01:02:03 UTC" */
+    char names[1024];    /* subjectAltName entries, ", " separated; "" if none */
+    char not_before[32]; /* "2026-11-28 01:02:03 UTC" */
     char not_after[32];
-    char key[64];          /* "EC P-256", "RSA 2048", "Ed25519" */
-    char sig_alg[64];      /* "ecdsa-with-SHA256" */
-    char sha256[96];       /* fingerprint, hex with colons */
+    char key[64];     /* "EC P-256", "RSA 2048", "Ed25519" */
+    char sig_alg[64]; /* "ecdsa-with-SHA256" */
+    char sha256[96];  /* fingerprint, hex with colons */
     int is_ca;
 };
 /* How many certificates the peer sent (0 if none). */

@@ -120,7 +120,7 @@ static int is_self_signed(X509 *c)
 struct pieces {
     EVP_PKEY *key;
     int nkeys;
-    STACK_OF(X509) *certs;
+    STACK_OF(X509) * certs;
     int encrypted;
     int blocks;
 };
@@ -198,8 +198,8 @@ static int check_is_pem(struct tlskit_config *cfg, const char *name, const unsig
                         size_t len, const char *what)
 {
     if (len == 0) {
-        tk_err_set(&cfg->err, TLSKIT_ERR_CONFIG,
-                   "'%s' is empty: expected PEM holding %s", name, what);
+        tk_err_set(&cfg->err, TLSKIT_ERR_CONFIG, "'%s' is empty: expected PEM holding %s", name,
+                   what);
         return -1;
     }
     if (memmem(pem, len, "-----BEGIN ", 11) != NULL) {
@@ -220,8 +220,8 @@ static int check_is_pem(struct tlskit_config *cfg, const char *name, const unsig
 }
 
 int tk_load_keypair(struct tlskit_config *cfg, const char *name, const unsigned char *pem,
-                    size_t len, const char *key_name, const unsigned char *key_pem,
-                    size_t key_len, int key_file_mode)
+                    size_t len, const char *key_name, const unsigned char *key_pem, size_t key_len,
+                    int key_file_mode)
 {
     int rv = -1;
     struct pieces b = {0}, k = {0};
@@ -252,10 +252,10 @@ int tk_load_keypair(struct tlskit_config *cfg, const char *name, const unsigned 
         goto out;
     }
     if (kp->key == NULL) {
-        tk_err_set(&cfg->err, TLSKIT_ERR_CONFIG,
-                   "no private key in '%s'%s", keysrc,
-                   key_name ? "" : ": put the key first in the bundle, or give the key file "
-                                   "separately");
+        tk_err_set(&cfg->err, TLSKIT_ERR_CONFIG, "no private key in '%s'%s", keysrc,
+                   key_name ? ""
+                            : ": put the key first in the bundle, or give the key file "
+                              "separately");
         goto out;
     }
     if (kp->nkeys > 1) {
@@ -319,8 +319,8 @@ int tk_load_keypair(struct tlskit_config *cfg, const char *name, const unsigned 
     if (X509_cmp_current_time(X509_get0_notAfter(leaf)) <= 0) {
         tk_time_str(X509_get0_notAfter(leaf), date, sizeof(date));
         tk_err_set(&cfg->err, TLSKIT_ERR_CONFIG,
-                   "the certificate '%s' in '%s' expired on %s (%ld days ago); renew it",
-                   subj, name, date, -tk_days_from_now(X509_get0_notAfter(leaf)));
+                   "the certificate '%s' in '%s' expired on %s (%ld days ago); renew it", subj,
+                   name, date, -tk_days_from_now(X509_get0_notAfter(leaf)));
         goto out;
     }
     if (X509_cmp_current_time(X509_get0_notBefore(leaf)) >= 0) {
@@ -409,8 +409,8 @@ out:
 }
 
 /* Reads a whole file (at most 1 MiB); its mode goes to *MODE. */
-static unsigned char *read_file(struct tlskit_config *cfg, const char *path, size_t *len,
-                                int *mode, const char *what)
+static unsigned char *read_file(struct tlskit_config *cfg, const char *path, size_t *len, int *mode,
+                                const char *what)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;

@@ -253,9 +253,8 @@ int tlskit_config_set_min_version(struct tlskit_config *cfg, const char *version
         return -1;
     }
     if (v > cfg->max_version) {
-        tk_err_set(&cfg->err, TLSKIT_ERR_CONFIG,
-                   "minimum TLS version %s is above the maximum, %s", version,
-                   cfg->max_version == TLS1_2_VERSION ? "1.2" : "1.3");
+        tk_err_set(&cfg->err, TLSKIT_ERR_CONFIG, "minimum TLS version %s is above the maximum, %s",
+                   version, cfg->max_version == TLS1_2_VERSION ? "1.2" : "1.3");
         return -1;
     }
     cfg->min_version = v;
@@ -269,9 +268,8 @@ int tlskit_config_set_max_version(struct tlskit_config *cfg, const char *version
         return -1;
     }
     if (v < cfg->min_version) {
-        tk_err_set(&cfg->err, TLSKIT_ERR_CONFIG,
-                   "maximum TLS version %s is below the minimum, %s", version,
-                   cfg->min_version == TLS1_2_VERSION ? "1.2" : "1.3");
+        tk_err_set(&cfg->err, TLSKIT_ERR_CONFIG, "maximum TLS version %s is below the minimum, %s",
+                   version, cfg->min_version == TLS1_2_VERSION ? "1.2" : "1.3");
         return -1;
     }
     cfg->max_version = v;
@@ -284,7 +282,8 @@ static const struct {
     const char *word;
     const char *why;
 } banned[] = {
-    {"eNULL", "unencrypted suites"},      {"NULL", "unencrypted suites"},
+    {"eNULL", "unencrypted suites"},
+    {"NULL", "unencrypted suites"},
     {"COMPLEMENTOFALL", "unencrypted suites"},
     {"aNULL", "unauthenticated (anonymous) suites, open to a man in the middle"},
     {"ADH", "unauthenticated (anonymous) suites, open to a man in the middle"},
@@ -358,8 +357,8 @@ int tk_check_ciphers(struct tlskit_config *cfg, const char *ciphers)
                     const char *why;
                     if (wl > 0 && part_is_banned(q, wl, &why)) {
                         tk_err_set(&cfg->err, TLSKIT_ERR_CONFIG,
-                                   "cipher string '%s': '%.*s' admits %s; remove it",
-                                   ciphers, (int)wl, q, why);
+                                   "cipher string '%s': '%.*s' admits %s; remove it", ciphers,
+                                   (int)wl, q, why);
                         goto out;
                     }
                     q += wl + 1;
@@ -403,8 +402,7 @@ int tk_check_ciphers(struct tlskit_config *cfg, const char *ciphers)
                        ciphers, name);
             goto out;
         }
-        if (auth == NID_auth_psk || auth == NID_auth_srp || kx == NID_kx_psk ||
-            kx == NID_kx_srp) {
+        if (auth == NID_auth_psk || auth == NID_auth_srp || kx == NID_kx_psk || kx == NID_kx_srp) {
             continue; /* never negotiated without PSK/SRP set up; harmless */
         }
         usable++;
@@ -583,6 +581,12 @@ int tlskit_config_set_ticket_lifetime(struct tlskit_config *cfg, unsigned second
     }
     cfg->ticket_lifetime = seconds;
     return 0;
+}
+
+void tlskit_config_share_tickets(struct tlskit_config *dst, const struct tlskit_config *src)
+{
+    memcpy(dst->ticket_secret, src->ticket_secret, sizeof(dst->ticket_secret));
+    dst->ticket_lifetime = src->ticket_lifetime;
 }
 
 int tlskit_config_set_pinned_pubkey(struct tlskit_config *cfg, const char *pins)

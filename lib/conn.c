@@ -335,6 +335,22 @@ size_t tlskit_conn_pending(const struct tlskit_conn *c)
     return n > 0 ? (size_t)n : 0;
 }
 
+int tlskit_conn_fd(const struct tlskit_conn *c)
+{
+    return c->rd ? -1 : c->fd;
+}
+
+int tlskit_conn_set_nonblocking(struct tlskit_conn *c, int on)
+{
+    int fl = c->rd || c->fd < 0 ? -1 : fcntl(c->fd, F_GETFL);
+    if (fl < 0 || fcntl(c->fd, F_SETFL, on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK) != 0) {
+        tk_err_set(&c->err, TLSKIT_ERR_USAGE, "the connection has no socket to switch");
+        return -1;
+    }
+    c->blocking = on ? 0 : 1;
+    return 0;
+}
+
 /* ---- facts ---- */
 
 static const char *or_empty(const char *s)
@@ -405,11 +421,13 @@ const char *tlskit_conn_sigalg(const struct tlskit_conn *c)
             return "ecdsa";
         }
     case EVP_PKEY_RSA_PSS:
-        return hash == NID_sha384 ? "rsa_pss_rsae_sha384"
-                                  : hash == NID_sha512 ? "rsa_pss_rsae_sha512" : "rsa_pss_rsae_sha256";
+        return hash == NID_sha384   ? "rsa_pss_rsae_sha384"
+               : hash == NID_sha512 ? "rsa_pss_rsae_sha512"
+                                    : "rsa_pss_rsae_sha256";
     case EVP_PKEY_RSA:
-        return hash == NID_sha384 ? "rsa_pkcs1_sha384"
-                                  : hash == NID_sha512 ? "rsa_pkcs1_sha512" : "rsa_pkcs1_sha256";
+        return hash == NID_sha384   ? "rsa_pkcs1_sha384"
+               : hash == NID_sha512 ? "rsa_pkcs1_sha512"
+                                    : "rsa_pkcs1_sha256";
     case EVP_PKEY_ED25519:
         return "ed25519";
     case EVP_PKEY_ED448:

@@ -115,8 +115,7 @@ static int client_hello_cb(SSL *s, int *al, void *arg)
     unsigned v = SSL_client_hello_get0_legacy_version(s);
     const unsigned char *ext;
     size_t len;
-    if (SSL_client_hello_get0_ext(s, TLSEXT_TYPE_supported_versions, &ext, &len) == 1 &&
-        len >= 1) {
+    if (SSL_client_hello_get0_ext(s, TLSEXT_TYPE_supported_versions, &ext, &len) == 1 && len >= 1) {
         size_t n = ext[0];
         for (size_t i = 1; i + 1 < len && i + 1 <= n; i += 2) {
             unsigned w = (unsigned)ext[i] << 8 | ext[i + 1];
@@ -138,8 +137,9 @@ static int alpn_select_cb(SSL *s, const unsigned char **out, unsigned char *outl
     (void)arg;
     struct tlskit_ctx *c = ctx_of(s);
     unsigned char *sel = NULL;
-    if (c && c->alpn && SSL_select_next_proto(&sel, outlen, c->alpn, (unsigned)c->alpn_len, in,
-                                              inlen) == OPENSSL_NPN_NEGOTIATED) {
+    if (c && c->alpn &&
+        SSL_select_next_proto(&sel, outlen, c->alpn, (unsigned)c->alpn_len, in, inlen) ==
+            OPENSSL_NPN_NEGOTIATED) {
         *out = sel;
         return SSL_TLSEXT_ERR_OK;
     }
@@ -167,8 +167,8 @@ static int load_trust(struct tlskit_config *cfg, SSL_CTX *ssl)
         return -1;
     }
     if (cfg->ca_path && X509_STORE_load_path(store, cfg->ca_path) != 1) {
-        tk_err_set(&cfg->err, TLSKIT_ERR_CONFIG, "CA path '%s' could not be used: %s",
-                   cfg->ca_path, tk_ssl_reason(r, sizeof(r)));
+        tk_err_set(&cfg->err, TLSKIT_ERR_CONFIG, "CA path '%s' could not be used: %s", cfg->ca_path,
+                   tk_ssl_reason(r, sizeof(r)));
         return -1;
     }
     if (cfg->ca_mem) {

@@ -24,7 +24,8 @@ static void eku_desc(X509 *x, char *buf, size_t len)
 {
     uint32_t xku = X509_get_extended_key_usage(x);
     snprintf(buf, len, "%s%s%s%s", (xku & XKU_SSL_SERVER) ? "serverAuth " : "",
-             (xku & XKU_SSL_CLIENT) ? "clientAuth " : "", (xku & XKU_CODE_SIGN) ? "codeSigning " : "",
+             (xku & XKU_SSL_CLIENT) ? "clientAuth " : "",
+             (xku & XKU_CODE_SIGN) ? "codeSigning " : "",
              (xku & XKU_SMIME) ? "emailProtection " : "");
     size_t n = strlen(buf);
     if (n > 0) {
@@ -51,7 +52,8 @@ void tk_explain_verify(struct tlskit_conn *c)
     ASN1_TIME *tnow = ASN1_TIME_set(NULL, time(NULL));
     tk_time_str(tnow, now, sizeof(now));
     ASN1_TIME_free(tnow);
-    const char *whose = c->vfy_depth == 0 ? "the server's certificate" : "a certificate in the chain";
+    const char *whose =
+        c->vfy_depth == 0 ? "the server's certificate" : "a certificate in the chain";
     enum tlskit_error_kind k = TLSKIT_ERR_VERIFY;
 
     switch (err) {
@@ -168,8 +170,9 @@ void tk_explain_verify(struct tlskit_conn *c)
                    c->ctx->crl_file ? c->ctx->crl_file : "the CRL file");
         break;
     default:
-        tk_err_set(&c->err, k, "certificate verification failed for %s: %s (certificate '%s', "
-                               "issued by '%s', at depth %d)",
+        tk_err_set(&c->err, k,
+                   "certificate verification failed for %s: %s (certificate '%s', "
+                   "issued by '%s', at depth %d)",
                    host, X509_verify_cert_error_string(err), subj, iss, c->vfy_depth);
         break;
     }
@@ -201,11 +204,14 @@ void tk_explain_handshake(struct tlskit_conn *c, unsigned long q, int sys_errno)
     switch (reason) {
     case 0:
         if (sys_errno == ECONNRESET) {
-            tk_err_set(&c->err, TLSKIT_ERR_IO, "the peer reset the connection during the handshake%s",
-                       server ? "" : " (a server or middlebox that refuses our TLS versions or "
-                                     "ciphers sometimes does this)");
+            tk_err_set(&c->err, TLSKIT_ERR_IO,
+                       "the peer reset the connection during the handshake%s",
+                       server ? ""
+                              : " (a server or middlebox that refuses our TLS versions or "
+                                "ciphers sometimes does this)");
         } else if (sys_errno == ETIMEDOUT) {
-            tk_err_set(&c->err, TLSKIT_ERR_TIMEOUT, "the connection timed out during the handshake");
+            tk_err_set(&c->err, TLSKIT_ERR_TIMEOUT,
+                       "the connection timed out during the handshake");
         } else if (sys_errno) {
             tk_err_set(&c->err, TLSKIT_ERR_IO, "the connection broke during the handshake: %s",
                        strerror(sys_errno));

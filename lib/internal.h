@@ -56,7 +56,7 @@ struct tlskit_config {
     /* Loaded and checked by tlskit_config_set_keypair_*. */
     EVP_PKEY *key;
     X509 *cert;
-    STACK_OF(X509) *chain;
+    STACK_OF(X509) * chain;
     char *keypair_name;
 
     int verify_client;
@@ -90,9 +90,9 @@ struct tlskit_conn {
     tlskit_read_cb rd;
     tlskit_write_cb wr;
     void *cb_arg;
-    int last_errno;       /* of the last failed socket call, for messages */
-    int timeout_ms;       /* for "no answer within N s" */
-    uint16_t offered;     /* server: the highest version in the ClientHello */
+    int last_errno;         /* of the last failed socket call, for messages */
+    int timeout_ms;         /* for "no answer within N s" */
+    uint16_t offered;       /* server: the highest version in the ClientHello */
     unsigned char first[5]; /* client: the first bytes the peer sent, to spot plain HTTP */
     char *servername;
     /* Client: the first verification failure, kept to explain it. */
@@ -122,8 +122,8 @@ int tk_check_ciphers(struct tlskit_config *cfg, const char *ciphers) WUR;
 
 /* cert.c */
 int tk_load_keypair(struct tlskit_config *cfg, const char *name, const unsigned char *pem,
-                    size_t len, const char *key_name, const unsigned char *key_pem,
-                    size_t key_len, int key_file_mode) WUR;
+                    size_t len, const char *key_name, const unsigned char *key_pem, size_t key_len,
+                    int key_file_mode) WUR;
 void tk_name_oneline(const X509_NAME *name, char *buf, size_t len);
 void tk_cert_names(X509 *cert, char *buf, size_t len);
 void tk_time_str(const ASN1_TIME *t, char *buf, size_t len);

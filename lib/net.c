@@ -112,8 +112,9 @@ int tlskit_conn_connect(struct tlskit_conn *c, const char *host, const char *por
     hints.ai_protocol = IPPROTO_TCP;
     int g = getaddrinfo(target, port, &hints, &res);
     if (g != 0) {
-        const char *fam = opts->family == AF_INET ? " (IPv4 only)"
-                          : opts->family == AF_INET6 ? " (IPv6 only)" : "";
+        const char *fam = opts->family == AF_INET    ? " (IPv4 only)"
+                          : opts->family == AF_INET6 ? " (IPv6 only)"
+                                                     : "";
         tk_err_set(&c->err, TLSKIT_ERR_RESOLVE, "could not resolve host '%s'%s: %s; check the name",
                    target, fam, g == EAI_SYSTEM ? strerror(errno) : gai_strerror(g));
         return -1;
@@ -167,8 +168,8 @@ int tlskit_listen(const char *host, const char *port, int backlog, char *err, si
     hints.ai_flags = AI_PASSIVE;
     int g = getaddrinfo(host && host[0] ? host : NULL, port, &hints, &res);
     if (g != 0) {
-        snprintf(err, errlen, "cannot listen on %s port %s: %s", host ? host : "*", port ? port : "?",
-                 gai_strerror(g));
+        snprintf(err, errlen, "cannot listen on %s port %s: %s", host ? host : "*",
+                 port ? port : "?", gai_strerror(g));
         return -1;
     }
     int fd = -1, saved = 0;
@@ -192,8 +193,8 @@ int tlskit_listen(const char *host, const char *port, int backlog, char *err, si
     freeaddrinfo(res);
     if (fd < 0) {
         snprintf(err, errlen, "cannot listen on %s: %s%s", a[0] ? a : port, strerror(saved),
-                 saved == EADDRINUSE    ? " (another program uses that port; pick another)"
-                 : saved == EACCES      ? " (ports under 1024 need root or CAP_NET_BIND_SERVICE)"
+                 saved == EADDRINUSE      ? " (another program uses that port; pick another)"
+                 : saved == EACCES        ? " (ports under 1024 need root or CAP_NET_BIND_SERVICE)"
                  : saved == EADDRNOTAVAIL ? " (that address is not on this machine)"
                                           : "");
     }
