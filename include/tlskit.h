@@ -268,7 +268,8 @@ struct tlskit_cert_info {
     char sha256[96];  /* fingerprint, hex with colons */
     int is_ca;
 };
-/* How many certificates the peer sent (0 if none). */
+/* How many certificates the peer sent (0 if none). A client sees them after a failed
+ * verification too, to explain the failure. */
 TLSKIT_API size_t tlskit_conn_peer_cert_count(const struct tlskit_conn *conn);
 /* Fill INFO for certificate I (0 = the peer's own). 0 or -1 if I is out of range. */
 TLSKIT_API int tlskit_conn_peer_cert_info(const struct tlskit_conn *conn, size_t i,

@@ -32,6 +32,9 @@ static int bio_read(BIO *b, char *buf, int len)
         if (n > 0) {
             note_first(c, buf, (int)n);
         }
+        if (n < 0) {
+            c->last_errno = EIO; /* the callback failed: an error, not an end of stream */
+        }
         return n < 0 ? -1 : (int)n;
     }
     for (;;) {
@@ -60,6 +63,9 @@ static int bio_write(BIO *b, const char *buf, int len)
         if (n == TLSKIT_WANT_READ || n == TLSKIT_WANT_WRITE) {
             BIO_set_retry_write(b);
             return -1;
+        }
+        if (n < 0) {
+            c->last_errno = EIO;
         }
         return n < 0 ? -1 : (int)n;
     }

@@ -113,7 +113,8 @@ void tk_key_desc(EVP_PKEY *key, char *buf, size_t len)
 
 static int is_self_signed(X509 *c)
 {
-    return X509_check_issued(c, c) == X509_V_OK;
+    /* Names, key identifiers and signature; not key usage, which a self-signed leaf lacks. */
+    return X509_self_signed(c, 1) == 1;
 }
 
 /* The bundle's PEM blocks, parsed. */

@@ -338,15 +338,22 @@ int tk_check_ciphers(struct tlskit_config *cfg, const char *ciphers)
                 part++;
                 plen--;
             }
-            if (plen > 10 && strncasecmp(part, "@SECLEVEL=", 10) == 0) {
-                if (part[10] < '2') {
-                    tk_err_set(&cfg->err, TLSKIT_ERR_CONFIG,
-                               "cipher string '%s': '%.*s' lowers the security level below 2, "
-                               "which would admit 1024-bit keys and SHA-1 signatures; remove it",
-                               ciphers, (int)n, p);
-                    goto out;
-                }
-            } else if (!removing) {
+            /* "@SECLEVEL=N" may also end a part, as in "DEFAULT@SECLEVEL=0". */
+            const char *lvl = strcasestr(part, "@SECLEVEL=");
+            if (lvl != NULL && lvl >= part + plen) {
+                lvl = NULL;
+            }
+            if (lvl != NULL && (lvl + 10 >= part + plen || lvl[10] < '2')) {
+                tk_err_set(&cfg->err, TLSKIT_ERR_CONFIG,
+                           "cipher string '%s': '%.*s' lowers the security level below 2, "
+                           "which would admit 1024-bit keys and SHA-1 signatures; remove it",
+                           ciphers, (int)n, p);
+                goto out;
+            }
+            if (lvl != NULL) {
+                plen = (size_t)(lvl - part); /* the words before it */
+            }
+            if (!removing && plen > 0) {
                 /* Split an "A+B" part into its words. */
                 const char *q = part, *end = part + plen;
                 while (q < end) {
@@ -402,7 +409,9 @@ int tk_check_ciphers(struct tlskit_config *cfg, const char *ciphers)
                        ciphers, name);
             goto out;
         }
-        if (auth == NID_auth_psk || auth == NID_auth_srp || kx == NID_kx_psk || kx == NID_kx_srp) {
+        if (auth == NID_auth_psk || auth == NID_auth_srp || kx == NID_kx_psk ||
+            kx == NID_kx_srp || kx == NID_kx_rsa_psk || kx == NID_kx_dhe_psk ||
+            kx == NID_kx_ecdhe_psk) {
             continue; /* never negotiated without PSK/SRP set up; harmless */
         }
         usable++;

@@ -178,7 +178,8 @@ static int io_result(struct tlskit_conn *c, int r, const char *what)
         ERR_clear_error();
         return 0;
     case SSL_ERROR_SYSCALL:
-        if (q == 0 && (r == 0 || c->last_errno == 0)) {
+        /* r is 0 for every failure of SSL_read_ex: only errno tells EOF from an error. */
+        if (q == 0 && c->last_errno == 0) {
             ERR_clear_error();
             if (!c->handshake_done) {
                 break; /* explained below */
@@ -198,8 +199,18 @@ static int io_result(struct tlskit_conn *c, int r, const char *what)
     default:
         break;
     }
+    int r13 = ERR_GET_REASON(q);
     if (!c->handshake_done) {
         tk_explain_handshake(c, q, e == SSL_ERROR_SYSCALL ? c->last_errno : 0);
+    } else if (!c->ctx->server && e == SSL_ERROR_SSL &&
+               (r13 == SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED ||
+                r13 == SSL_R_SSLV3_ALERT_BAD_CERTIFICATE || r13 == SSL_R_TLSV1_ALERT_UNKNOWN_CA ||
+                r13 == SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN ||
+                r13 == SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED ||
+                r13 == SSL_R_SSLV3_ALERT_CERTIFICATE_REVOKED)) {
+        /* TLS 1.3: the server judges our certificate after our side of the handshake is
+         * done, so its refusal arrives with the first read; explain it as a handshake. */
+        tk_explain_handshake(c, q, 0);
     } else if (e == SSL_ERROR_SYSCALL && c->last_errno) {
         tk_err_set(&c->err, c->last_errno == ETIMEDOUT ? TLSKIT_ERR_TIMEOUT : TLSKIT_ERR_IO,
                    "the connection broke during the %s: %s", what, strerror(c->last_errno));
@@ -235,10 +246,11 @@ int tlskit_conn_handshake(struct tlskit_conn *c)
     c->last_errno = 0;
     int r = SSL_do_handshake(c->ssl);
     if (r == 1) {
-        c->handshake_done = 1;
+        /* Done only once the pins match too: a refused peer gets no read or write. */
         if (!c->ctx->server && tk_check_pins(c) != 0) {
             return -1;
         }
+        c->handshake_done = 1;
         return 0;
     }
     int rv = io_result(c, r, "handshake");
@@ -498,7 +510,8 @@ const char *tlskit_conn_verify_result(const struct tlskit_conn *c)
         return "skipped (insecure)";
     }
     if (!c->handshake_done) {
-        return "";
+        /* After a failed verification: why it failed. */
+        return c->vfy_err ? X509_verify_cert_error_string(c->vfy_err) : "";
     }
     long v = SSL_get_verify_result(c->ssl);
     if (v == X509_V_OK) {
@@ -513,6 +526,11 @@ static X509 *peer_cert(const struct tlskit_conn *c, size_t i)
     X509 *leaf = SSL_get0_peer_certificate(c->ssl);
     STACK_OF(X509) *chain = SSL_get_peer_cert_chain(c->ssl);
     if (leaf == NULL) {
+        /* A client whose verification failed holds the chain the server sent (leaf first)
+         * but no peer certificate: show that chain, to explain the failure. */
+        if (!c->ctx->server && chain && i < (size_t)sk_X509_num(chain)) {
+            return sk_X509_value(chain, (int)i);
+        }
         return NULL;
     }
     if (i == 0) {

@@ -268,6 +268,9 @@ static struct tlskit_ctx *ctx_new(struct tlskit_config *cfg, int server)
                    tk_ssl_reason(r, sizeof(r)));
         goto fail;
     }
+    if (SSL_CTX_get_security_level(s) < tk_default_security_level) {
+        SSL_CTX_set_security_level(s, tk_default_security_level); /* "@SECLEVEL=0" in a string */
+    }
     if (SSL_CTX_set1_groups_list(s, cfg->groups) != 1) {
         ERR_clear_error();
         if (!cfg->groups_default || SSL_CTX_set1_groups_list(s, tk_fallback_groups) != 1) {

@@ -80,6 +80,12 @@ void tk_explain_verify(struct tlskit_conn *c)
                        "its subject CN '%s' is not trusted for host names (as in browsers, RFC "
                        "6125); the server needs a certificate with a subjectAltName",
                        host, iss);
+        } else if (c->name_is_ip) {
+            tk_err_set(&c->err, k,
+                       "address mismatch: the certificate is not for the IP address '%s'; it "
+                       "covers only: %s (subject '%s'); connect with one of those names, or the "
+                       "server needs a certificate with 'IP:%s' in its subjectAltName",
+                       host, names, subj, host);
         } else {
             tk_err_set(&c->err, k,
                        "host name mismatch: the certificate is not for '%s'; it covers only: %s "
@@ -201,6 +207,24 @@ void tk_explain_handshake(struct tlskit_conn *c, unsigned long q, int sys_errno)
                                                             : (int)SSL_get_verify_result(c->ssl)));
         return;
     }
+    if (!server && reason == SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED) {
+        tk_err_set(&c->err, k,
+                   "%s requires a client certificate, and none was sent (alert: certificate "
+                   "required); pass --cert and --key",
+                   host);
+        return;
+    }
+    if (!server && reason == SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE && peer_sent(c) > 0 &&
+        SSL_get_certificate(c->ssl) == NULL) {
+        /* The server chose a cipher and sent its certificate, then refused: TLS 1.2 servers
+         * that require a client certificate answer a missing one this way. */
+        tk_err_set(&c->err, k,
+                   "%s refused the handshake after sending its certificate (alert: handshake "
+                   "failure): it most likely requires a client certificate; pass --cert and "
+                   "--key",
+                   host);
+        return;
+    }
     switch (reason) {
     case 0:
         if (sys_errno == ECONNRESET) {
@@ -249,12 +273,32 @@ void tk_explain_handshake(struct tlskit_conn *c, unsigned long q, int sys_errno)
     case SSL_R_TLSV1_ALERT_PROTOCOL_VERSION:
     case SSL_R_NO_PROTOCOLS_AVAILABLE:
     case SSL_R_VERSION_TOO_LOW:
-        if (server) {
+        if (server && c->offered >= TLS1_2_VERSION) {
+            /* A current client, but not a version this server was told to allow. */
+            int lo = SSL_get_min_proto_version(c->ssl), hi = SSL_get_max_proto_version(c->ssl);
+            tk_err_set(&c->err, k,
+                       "protocol version: the client and this server share no TLS version: the "
+                       "client offered up to %s, this server allows TLS %s",
+                       tlskit_conn_offered_version(c),
+                       lo == hi ? (lo == TLS1_3_VERSION ? "1.3 only" : "1.2 only") : "1.2 and 1.3");
+        } else if (server) {
             const char *v = tlskit_conn_offered_version(c);
             tk_err_set(&c->err, k,
                        "protocol version: the client offered only %s; this server requires TLS "
                        "1.2 or newer",
                        v[0] ? v : "an old version");
+        } else if (SSL_get_max_proto_version(c->ssl) == TLS1_2_VERSION) {
+            tk_err_set(&c->err, k,
+                       "protocol version: %s does not speak TLS 1.2, the only version this "
+                       "client allows (maximum 1.2); it may require TLS 1.3: allow 1.3 to "
+                       "connect",
+                       host);
+        } else if (SSL_get_min_proto_version(c->ssl) == TLS1_3_VERSION) {
+            tk_err_set(&c->err, k,
+                       "protocol version: %s does not speak TLS 1.3, the only version this "
+                       "client allows (minimum 1.3); it may speak only TLS 1.2: allow 1.2 to "
+                       "connect",
+                       host);
         } else {
             tk_err_set(&c->err, k,
                        "protocol version: %s does not speak TLS 1.2 or 1.3; it only speaks an "
@@ -271,6 +315,7 @@ void tk_explain_handshake(struct tlskit_conn *c, unsigned long q, int sys_errno)
     case SSL_R_SSLV3_ALERT_HANDSHAKE_FAILURE:
     case SSL_R_NO_CIPHERS_AVAILABLE:
     case SSL_R_NO_SHARED_GROUPS:
+    case SSL_R_NO_SUITABLE_KEY_SHARE:
         tk_err_set(&c->err, k,
                    server ? "handshake failure: the client and this server share no cipher or "
                             "key-exchange group"

@@ -34,6 +34,10 @@ static const struct {
     const char *help;
 } commands[] = {
     /* subcommands: name, entry point, one line of help */
+    {"get", cmd_get, "fetch an https:// URL, verifying the server, and explain any refusal"},
+    {"connect", cmd_connect, "a verified TLS connection between stdin/stdout and HOST:PORT"},
+    {"serve", cmd_serve, "an HTTPS server answering with the client's address (multi-core)"},
+    {"cert", cmd_cert, "issue certificates from the local development CA"},
 };
 
 static void usage(FILE *f)

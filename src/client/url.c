@@ -94,10 +94,21 @@ static size_t scheme_len(const struct http_cur *c)
     return ch == ':' ? i : 0;
 }
 
-/* Prints at most 80 bytes of the input in a message. */
-static int shown(const struct http_cur *c)
+/*
+ * Copies up to cap - 1 bytes of src[0..n) for an error message, each byte outside printable
+ * ASCII as '?': a Location comes from the peer, and raw C1 bytes could drive a terminal.
+ */
+static const char *printable(char *dst, size_t cap, const char *src, size_t n)
 {
-    return http_cur_left(c) > 80 ? 80 : (int)http_cur_left(c);
+    size_t i;
+
+    for (i = 0; i < n && i + 1 < cap; i++) {
+        unsigned char ch = (unsigned char)src[i];
+
+        dst[i] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
+    }
+    dst[i] = '\0';
+    return dst;
 }
 
 static int parse_scheme(struct http_cur *c, struct url *u, char *err, size_t errlen)
@@ -105,6 +116,7 @@ static int parse_scheme(struct http_cur *c, struct url *u, char *err, size_t err
     size_t n = scheme_len(c);
     size_t i;
     int known = 0, slashes;
+    char shown[81];
 
     if (n > 0 && n <= URL_SCHEME_MAX) {
         for (i = 0; i < n; i++) {
@@ -115,14 +127,14 @@ static int parse_scheme(struct http_cur *c, struct url *u, char *err, size_t err
     }
     slashes = n > 0 && http_cur_peek_at(c, n + 1) == '/' && http_cur_peek_at(c, n + 2) == '/';
     /* "localhost:8443/x" or "example.com": a host typed without a scheme, not a scheme. */
-    if (n == 0 || (!slashes && !known && (http_cur_peek_at(c, n + 1) < 0 ||
-                                          is_digit(http_cur_peek_at(c, n + 1))))) {
-        return fail(err, errlen, "the URL has no scheme; write it as https://%.*s", shown(c),
-                    http_cur_ptr(c));
+    if (n == 0 || (!slashes && !known &&
+                   (http_cur_peek_at(c, n + 1) < 0 || is_digit(http_cur_peek_at(c, n + 1))))) {
+        return fail(err, errlen, "the URL has no scheme; write it as https://%s",
+                    printable(shown, sizeof(shown), http_cur_ptr(c), http_cur_left(c)));
     }
     if (!known) {
-        return fail(err, errlen, "unsupported URL scheme \"%.*s\"; tlskit speaks https://",
-                    n > 32 ? 32 : (int)n, http_cur_ptr(c));
+        return fail(err, errlen, "unsupported URL scheme \"%s\"; tlskit speaks https://",
+                    printable(shown, 33, http_cur_ptr(c), n));
     }
     http_cur_skip(c, n + 1);
     if (!http_cur_eat_str(c, "//")) {
@@ -134,7 +146,7 @@ static int parse_scheme(struct http_cur *c, struct url *u, char *err, size_t err
 /* IP-literal = "[" IPv6address "]" (RFC 3986 3.2.2); zone ids and IPvFuture are refused. */
 static int parse_ipv6(struct http_cur *c, struct url *u, char *err, size_t errlen)
 {
-    char tmp[64];
+    char tmp[64], shown[64];
     unsigned char addr[16];
     size_t close, i;
 
@@ -161,7 +173,8 @@ static int parse_ipv6(struct http_cur *c, struct url *u, char *err, size_t errle
     }
     tmp[close] = '\0';
     if (inet_pton(AF_INET6, tmp, addr) != 1) {
-        return fail(err, errlen, "\"[%s]\" is not a valid IPv6 address", tmp);
+        return fail(err, errlen, "\"[%s]\" is not a valid IPv6 address",
+                    printable(shown, sizeof(shown), tmp, close));
     }
     memcpy(u->host, tmp, close + 1);
     u->host_type = URL_HOST_IPV6;
@@ -258,8 +271,7 @@ static int parse_name(struct http_cur *c, struct url *u, char *err, size_t errle
     }
     if (numeric_last) {
         if (!is_dotted_quad(u->host)) {
-            return fail(err, errlen, "\"%s\" is not a valid IPv4 address (write a.b.c.d)",
-                        u->host);
+            return fail(err, errlen, "\"%s\" is not a valid IPv4 address (write a.b.c.d)", u->host);
         }
         u->host_type = URL_HOST_IPV4;
     } else {
@@ -275,6 +287,7 @@ static int parse_port(struct http_cur *c, struct url *u, char *err, size_t errle
     size_t len;
     unsigned long v = 0;
     int ch;
+    char shown[17];
 
     u->port = url_default_port(u->scheme);
     if (!http_cur_eat(c, ':')) {
@@ -287,16 +300,16 @@ static int parse_port(struct http_cur *c, struct url *u, char *err, size_t errle
     }
     while ((ch = http_cur_get(c)) >= 0) {
         if (!is_digit(ch)) {
-            return fail(err, errlen, "port \"%.*s\" is not a number", len > 16 ? 16 : (int)len,
-                        text);
+            return fail(err, errlen, "port \"%s\" is not a number",
+                        printable(shown, sizeof(shown), text, len));
         }
         if (v <= 65535) {
             v = v * 10 + (unsigned long)(ch - '0');
         }
     }
     if (v == 0 || v > 65535) {
-        return fail(err, errlen, "port %.*s is out of range (1-65535)", len > 16 ? 16 : (int)len,
-                    text);
+        return fail(err, errlen, "port %s is out of range (1-65535)",
+                    printable(shown, sizeof(shown), text, len));
     }
     u->port = (unsigned)v;
     return 0;
@@ -514,8 +527,8 @@ int url_parse(const char *s, struct url *u, char *err, size_t errlen)
     return url_parse_n(s, s != NULL ? strlen(s) : 0, u, err, errlen);
 }
 
-int url_resolve(const struct url *base, const char *loc, size_t loclen, struct url *out,
-                char *err, size_t errlen)
+int url_resolve(const struct url *base, const char *loc, size_t loclen, struct url *out, char *err,
+                size_t errlen)
 {
     struct url tmp;
     struct http_cur c;

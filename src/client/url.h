@@ -4,10 +4,13 @@
 
 #include <stddef.h>
 
-#define URL_SCHEME_MAX 5   /* "https" */
-#define URL_HOST_MAX 255   /* a DNS name is at most 253; an IPv6 literal far less */
-#define URL_PATH_MAX 8192  /* path and query */
-#define URL_ERR_LEN 256    /* error buffers of this size never truncate a message */
+#define URL_SCHEME_MAX 5  /* "https" */
+#define URL_HOST_MAX 255  /* a DNS name is at most 253; an IPv6 literal far less */
+#define URL_PATH_MAX 8192 /* path and query */
+#define URL_ERR_LEN 256   /* error buffers of this size never truncate a message */
+
+/* Results that must be looked at: a failed parse leaves the struct unspecified. */
+#define URL_MUST_CHECK __attribute__((warn_unused_result))
 
 enum url_host_type {
     URL_HOST_NAME, /* a registered name, lowercased */
@@ -23,7 +26,7 @@ struct url {
     char scheme[URL_SCHEME_MAX + 1]; /* "https" or "http", lowercased */
     char host[URL_HOST_MAX + 1];     /* for getaddrinfo() and SNI: no brackets, no port */
     enum url_host_type host_type;
-    unsigned port;                /* 1..65535; the scheme's default when the URL has none */
+    unsigned port;               /* 1..65535; the scheme's default when the URL has none */
     char path[URL_PATH_MAX + 1]; /* request target: "/" or "/p?q", dot segments removed */
 };
 
@@ -39,10 +42,10 @@ struct url {
  * Returns 0, or -1 with err set (when err is not NULL; errlen URL_ERR_LEN fits any message).
  * *u is fully written on success and unspecified on failure.
  */
-int url_parse(const char *s, struct url *u, char *err, size_t errlen);
+URL_MUST_CHECK int url_parse(const char *s, struct url *u, char *err, size_t errlen);
 
 /* url_parse() over s[0..len), which need not be NUL-terminated (a NUL inside is refused). */
-int url_parse_n(const char *s, size_t len, struct url *u, char *err, size_t errlen);
+URL_MUST_CHECK int url_parse_n(const char *s, size_t len, struct url *u, char *err, size_t errlen);
 
 /*
  * Resolves a redirect target (a Location value: loc[0..loclen), not necessarily
@@ -50,8 +53,8 @@ int url_parse_n(const char *s, size_t len, struct url *u, char *err, size_t errl
  * "/p", "?q", "p" or "../p" (relative to base's directory), "" or "#f" (base itself).
  * Returns 0 with *out written, or -1 with err set as for url_parse(). out may be base.
  */
-int url_resolve(const struct url *base, const char *loc, size_t loclen, struct url *out,
-                char *err, size_t errlen);
+URL_MUST_CHECK int url_resolve(const struct url *base, const char *loc, size_t loclen,
+                               struct url *out, char *err, size_t errlen);
 
 /* 1 when u's scheme is https. */
 int url_is_https(const struct url *u);

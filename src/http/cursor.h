@@ -1,4 +1,4 @@
-/* cursor.h: the one bounds-checked read cursor through which the HTTP and URL parsers read peer bytes. */
+/* cursor.h: the bounds-checked cursor through which the HTTP and URL parsers read peer bytes. */
 #ifndef TLSKIT_HTTP_CURSOR_H
 #define TLSKIT_HTTP_CURSOR_H
 

@@ -119,14 +119,22 @@ static int list_each(const char *value, size_t len, int (*fn)(struct http_slice 
     return 0;
 }
 
+struct token_ctx {
+    const char *token;
+};
+
 static int token_match(struct http_slice el, void *arg)
 {
-    return slice_is(el, (const char *)arg);
+    const struct token_ctx *ctx = arg;
+
+    return slice_is(el, ctx->token);
 }
 
 int http_list_has_token(const char *value, size_t len, const char *token)
 {
-    return list_each(value, len, token_match, (void *)token) != 0;
+    struct token_ctx ctx = {token};
+
+    return list_each(value, len, token_match, &ctx) != 0;
 }
 
 const struct http_header *http_find_header(const struct http_header *hdrs, size_t n,
@@ -289,7 +297,8 @@ static int cl_element(struct http_slice el, void *arg)
     return 0;
 }
 
-/* A Content-Length value, or a list of identical ones, possibly over several lines (RFC 9110 8.6). */
+/* A Content-Length value, or a list of identical ones, possibly over several lines (RFC 9110 8.6).
+ */
 static int parse_content_length(struct http_slice v, struct framing *f, const char **error)
 {
     struct cl_ctx ctx = {f, error, 0};
@@ -478,8 +487,8 @@ static int parse_request_line(struct http_cur *line, struct http_request *req)
     }
     req->target = slice_of(line, start, line->off);
     if (!http_cur_eat(line, ' ')) {
-        req->error = ch < 0 ? "missing HTTP version in request line"
-                            : "invalid character in request target";
+        req->error =
+            ch < 0 ? "missing HTTP version in request line" : "invalid character in request target";
         return HTTP_ERR_BAD;
     }
 
@@ -514,8 +523,8 @@ static int check_request_framing(struct http_request *req, const struct framing 
             return HTTP_ERR_NOT_IMPL;
         }
         if (f->te_chunked != 1) {
-            req->error = f->te_chunked == 0 ? "empty Transfer-Encoding"
-                                            : "chunked applied more than once";
+            req->error =
+                f->te_chunked == 0 ? "empty Transfer-Encoding" : "chunked applied more than once";
             return HTTP_ERR_BAD;
         }
         req->chunked = 1;

@@ -1,4 +1,4 @@
-/* http.h: HTTP/1.1 messages as pure functions over bytes: head parsers, chunked decoder, head writer. */
+/* http.h: HTTP/1.1 messages over bytes: head parsers, chunked decoder, head writer, helpers. */
 #ifndef TLSKIT_HTTP_H
 #define TLSKIT_HTTP_H
 
@@ -10,6 +10,9 @@
  * Nothing here does I/O or allocates. Parsed results hold slices that point into the caller's
  * buffer: they stay valid as long as that buffer is neither freed nor moved nor overwritten.
  */
+
+/* Parsers whose result must be looked at: ignoring it means acting on an unparsed message. */
+#define HTTP_MUST_CHECK __attribute__((warn_unused_result))
 
 /* Negative results of the parsers; http_err_status() gives the status a server answers with. */
 #define HTTP_ERR_BAD (-1)       /* malformed message: 400 */
@@ -66,10 +69,14 @@ struct http_response {
  * HTTP_ERR_TOO_LARGE (no end within max_head bytes, or more than HTTP_MAX_HEADERS fields),
  * HTTP_ERR_VERSION or HTTP_ERR_NOT_IMPL, with req->error saying why. Call it again from the
  * start of the buffer when more bytes arrive. LF-only line ends are accepted, and empty lines
- * before the request line are skipped (RFC 9112 2.2). max_head is capped at INT_MAX.
- * req's slices point into buf.
+ * before the request line are skipped (RFC 9112 2.2). Refused as HTTP_ERR_BAD, each for a
+ * request smuggling or splitting risk: obs-fold, whitespace before a colon, bytes outside the
+ * grammar, Content-Length with Transfer-Encoding, differing or non-numeric Content-Length, a
+ * missing (HTTP/1.1) or repeated Host. Any coding but chunked is HTTP_ERR_NOT_IMPL.
+ * max_head is capped at INT_MAX. req's slices point into buf.
  */
-int http_parse_request(const char *buf, size_t len, size_t max_head, struct http_request *req);
+HTTP_MUST_CHECK int http_parse_request(const char *buf, size_t len, size_t max_head,
+                                       struct http_request *req);
 
 /*
  * Parses a response head at the start of buf, with the same results as http_parse_request().
@@ -77,7 +84,8 @@ int http_parse_request(const char *buf, size_t len, size_t max_head, struct http
  * head. With both Content-Length and Transfer-Encoding, Transfer-Encoding wins and the
  * connection is marked for close (RFC 9112 6.3). resp's slices point into buf.
  */
-int http_parse_response(const char *buf, size_t len, size_t max_head, struct http_response *resp);
+HTTP_MUST_CHECK int http_parse_response(const char *buf, size_t len, size_t max_head,
+                                        struct http_response *resp);
 
 /* How a message body is delimited. */
 enum http_body {
@@ -137,11 +145,11 @@ int http_header_has_token(const struct http_header *hdrs, size_t n, const char *
 
 struct http_chunked {
     int state;
-    uint64_t size;      /* chunk size being read, then data bytes still to come */
-    size_t line_len;    /* bytes in the current size line or in the trailer section */
-    uint64_t total;     /* data bytes decoded so far */
-    int err;            /* after an error, the HTTP_ERR_* code */
-    const char *error;  /* after an error, a static sentence naming it */
+    uint64_t size;     /* chunk size being read, then data bytes still to come */
+    size_t line_len;   /* bytes in the current size line or in the trailer section */
+    uint64_t total;    /* data bytes decoded so far */
+    int err;           /* after an error, the HTTP_ERR_* code */
+    const char *error; /* after an error, a static sentence naming it */
 };
 
 #define HTTP_CHUNKED_DONE 1
@@ -159,8 +167,9 @@ void http_chunked_init(struct http_chunked *st);
  * st->error set; further calls return the same error. out may equal in (decoding in place);
  * no other overlap is allowed. out may be NULL when outcap is 0.
  */
-int http_chunked_decode(struct http_chunked *st, const char *in, size_t inlen, char *out,
-                        size_t outcap, size_t *consumed, size_t *produced);
+HTTP_MUST_CHECK int http_chunked_decode(struct http_chunked *st, const char *in, size_t inlen,
+                                        char *out, size_t outcap, size_t *consumed,
+                                        size_t *produced);
 
 /*
  * A head writer over a caller's buffer. Each call appends whole or not at all, returns 0 or

@@ -10,14 +10,15 @@ static int t_failed;
 /* CHECK(cond, name): one test line, "ok - name" or "not ok - name (file:line)". */
 #define CHECK(cond, ...)                                                                           \
     do {                                                                                           \
-        if (cond) {                                                                                \
+        int t_c_ = (cond) ? 1 : 0; /* once: COND may have side effects */                          \
+        if (t_c_) {                                                                                \
             printf("ok - ");                                                                       \
         } else {                                                                                   \
             printf("not ok - ");                                                                   \
             t_failed++;                                                                            \
         }                                                                                          \
         printf(__VA_ARGS__);                                                                       \
-        if (!(cond)) {                                                                             \
+        if (!t_c_) {                                                                               \
             printf(" (%s:%d: %s)", __FILE__, __LINE__, #cond);                                     \
         }                                                                                          \
         printf("\n");                                                                              \

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# test_client_net.sh: the options 'tlskit get' and 'tlskit connect' share, and the network
+# failures: refused, unresolvable, timed out, plain HTTP on the port; --resolve, -4/-6,
+# --servername, --min/--max-tls, --ciphers, --alpn, client certificates, --pinnedpubkey,
+# --insecure and its refusals, -v, --json, --show-certs. openssl s_server on loopback.
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/integration/peers/client_lib.sh
+. "$PEERS/client_lib.sh"
+
+CA=(--cafile "$C/ca.pem")
+
+# --- network failures ---
+P0=$(free_port)
+get_case "connection refused" 3 "${CA[@]}" "https://127.0.0.1:$P0/" -- "could not connect" \
+    "127.0.0.1:$P0" "connection refused"
+get_case "connection refused on every address" 3 "${CA[@]}" --resolve "x.test:$P0:127.0.0.1" \
+    "https://x.test:$P0/" -- "could not connect" "127.0.0.1:$P0"
+get_case "unresolvable host" 3 "${CA[@]}" "https://nx.invalid/" -- "could not resolve" "nx.invalid"
+if "$PYTHON" -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1",0))' 2>/dev/null; then
+    get_case "IPv6 refused names the address" 3 "${CA[@]}" "https://[::1]:$P0/" -- "[::1]:$P0"
+fi
+
+# A listener that accepts and never answers: the handshake times out.
+PT=$(free_port)
+bg "$T_TMP/mute.log" "$PYTHON" -c 'import socket,sys,time
+s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8); c=[]
+while True: c.append(s.accept())' "$PT"
+wait_port "$PT"
+start=$(date +%s)
+get_case "silent server times out" 6 "${CA[@]}" --timeout 1 "https://localhost:$PT/" -- "timed out"
+check "--timeout 1 ends within 4 s" test $(($(date +%s) - start)) -le 4
+run_tlskit connect "${CA[@]}" --timeout 1 "localhost:$PT"
+check_rc "connect: silent server times out" 6
+
+# Plain HTTP on the port.
+PH=$(free_port)
+bg "$T_TMP/plain.log" "$PYTHON" -m http.server --bind 127.0.0.1 "$PH"
+wait_port "$PH"
+get_case "plain-HTTP server" 4 "${CA[@]}" "https://localhost:$PH/" -- "not TLS" "plain HTTP"
+
+# --- options against a good server ---
+srv_start ecdsa -alpn "http/1.1"
+U="https://localhost:$PORT/"
+get_case "--resolve sends SNI and verifies the given name" 0 "${CA[@]}" --json \
+    --resolve "tlskit.test:$PORT:127.0.0.1" "https://tlskit.test:$PORT/"
+contains "--resolve: verified tlskit.test" "$T_TMP/err" '"servername":"tlskit.test"'
+get_case "--resolve with [::1]-style brackets for IPv4 is fine" 0 "${CA[@]}" \
+    --resolve "tlskit.test:$PORT:[127.0.0.1]" "https://tlskit.test:$PORT/"
+get_case "malformed --resolve" 2 "${CA[@]}" --resolve "tlskit.test:$PORT" "$U" -- "--resolve" "HOST:PORT:ADDRESS"
+get_case "-4" 0 "${CA[@]}" -4 "$U"
+get_case "-6 on an IPv4-only name" 3 "${CA[@]}" -6 "$U" -- "could not" "IPv6"
+get_case "--servername (connect to the address, verify the name)" 0 "${CA[@]}" \
+    --servername tlskit.test "https://127.0.0.1:$PORT/"
+get_case "--servername not in the certificate" 5 "${CA[@]}" --servername other.example "$U" \
+    -- "host name mismatch" "other.example"
+get_case "--max-tls 1.2" 0 "${CA[@]}" --json --max-tls 1.2 "$U"
+contains "--max-tls 1.2: TLSv1.2" "$T_TMP/err" '"version":"TLSv1.2"'
+get_case "--min-tls 1.3" 0 "${CA[@]}" --json --min-tls 1.3 "$U"
+contains "--min-tls 1.3: TLSv1.3" "$T_TMP/err" '"version":"TLSv1.3"'
+get_case "--min-tls 1.0 is refused" 2 "${CA[@]}" --min-tls 1.0 "$U" -- "1.0"
+get_case "--min-tls above --max-tls" 2 "${CA[@]}" --min-tls 1.3 --max-tls 1.2 "$U" -- "1.3"
+get_case "--ciphers" 0 "${CA[@]}" --json --max-tls 1.2 --ciphers ECDHE-ECDSA-AES256-GCM-SHA384 "$U"
+contains "--ciphers: the one asked for" "$T_TMP/err" "ECDHE-ECDSA-AES256-GCM-SHA384"
+get_case "--ciphers with a broken cipher" 2 "${CA[@]}" --ciphers 'RC4-SHA' "$U" -- "RC4"
+get_case "--ciphersuites" 0 "${CA[@]}" --json --ciphersuites TLS_CHACHA20_POLY1305_SHA256 "$U"
+contains "--ciphersuites: ChaCha20" "$T_TMP/err" "TLS_CHACHA20_POLY1305_SHA256"
+get_case "--alpn" 0 "${CA[@]}" --json --alpn "h2,http/1.1" "$U"
+contains "--alpn: http/1.1 negotiated" "$T_TMP/err" '"alpn":"http/1.1"'
+get_case "--timeout that is not a number" 2 "${CA[@]}" --timeout soon "$U" -- "--timeout" "seconds"
+get_case "--cafile that does not exist" 2 --cafile "$T_TMP/none.pem" "$U" -- "none.pem"
+
+# -v, --json, --show-certs
+run_tlskit get -s -v "${CA[@]}" "$U"
+check_rc "-v" 0
+for w in "127.0.0.1:$PORT: connected" "TLSv1.3" "cipher TLS_" "group X25519" "signature ecdsa" \
+    "ALPN" "full handshake" "subject: CN=localhost" "issuer:  CN=tlskit test intermediate" \
+    "names:   localhost, tlskit.test" "valid:" "EC P-256" "verification: ok" "< HTTP/1.0 200"; do
+    contains "-v reports '$w'" "$T_TMP/err" "$w"
+done
+run_tlskit get -s --json "${CA[@]}" "$U"
+check "--json is one valid JSON object" "$PYTHON" -c 'import json,sys
+d=json.loads(open(sys.argv[1]).read())
+assert d["ok"] and d["exit"]==0 and d["http_status"]==200 and len(d["chain"])==2
+assert d["verify"]=="ok" and d["attempts"][0]["result"]=="connected" and d["pubkey_pin"].startswith("sha256//")' "$T_TMP/err"
+run_tlskit get -s --show-certs "${CA[@]}" "$U"
+check "--show-certs prints the chain as PEM" test "$(grep -c 'BEGIN CERTIFICATE' "$T_TMP/err")" -eq 2
+openssl x509 -in "$C/ecdsa.crt" -noout >/dev/null
+check "--show-certs: the leaf is the server's" bash -c 'openssl x509 -in "$1" -noout -fingerprint -sha256 | cut -d= -f2 > "$1.fp"; grep -qF "$(cat "$1.fp")" "$1" || openssl x509 -in "$2" -noout -fingerprint -sha256 | grep -qF "$(openssl x509 -in "$1" -noout -fingerprint -sha256 | cut -d= -f2)"' _ "$T_TMP/err" "$C/ecdsa.crt"
+run_tlskit get -s --json "$U"
+check_rc "--json on a refusal" 5
+check "--json on a refusal holds the error" "$PYTHON" -c 'import json,sys
+lines=open(sys.argv[1]).read().splitlines()
+d=json.loads(lines[-1]); assert not d["ok"] and d["exit"]==5 and d["error_kind"]=="verify" and len(d["chain"])==2' "$T_TMP/err"
+
+# --pinnedpubkey
+PIN="sha256//$(openssl pkey -in "$C/ecdsa.key" -pubout -outform DER 2>/dev/null | openssl dgst -sha256 -binary | base64)"
+get_case "--pinnedpubkey of the server's key" 0 "${CA[@]}" --pinnedpubkey "$PIN" "$U"
+get_case "--pinnedpubkey of another key" 5 "${CA[@]}" \
+    --pinnedpubkey "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" "$U" -- "pinned" "$PIN"
+
+# --insecure
+stop "$SRV_PID"
+srv_start selfsigned
+get_case "--insecure accepts a self-signed server" 0 --insecure "https://localhost:$PORT/"
+contains "--insecure warns" "$T_TMP/err" "warning: --insecure"
+get_case "-k warns too" 0 -k "https://localhost:$PORT/"
+contains "-k warns" "$T_TMP/err" "not verified"
+get_case "--insecure with --cafile is refused" 2 --insecure "${CA[@]}" "https://localhost:$PORT/" -- "--insecure" "--cafile"
+get_case "--insecure with --capath is refused" 2 --insecure --capath "$C" "https://localhost:$PORT/" -- "--insecure" "--capath"
+get_case "--insecure with --pinnedpubkey is refused" 2 --insecure --pinnedpubkey "$PIN" "https://localhost:$PORT/" -- "--insecure" "--pinnedpubkey"
+stop "$SRV_PID"
+
+# --capath (a hashed directory)
+mkdir -p "$T_TMP/capath"
+cp "$C/ca.pem" "$T_TMP/capath/$(openssl x509 -in "$C/ca.pem" -noout -hash).0"
+srv_start ecdsa
+get_case "--capath" 0 --capath "$T_TMP/capath" "https://localhost:$PORT/"
+stop "$SRV_PID"
+
+# --- client certificates ---
+srv_start ecdsa -Verify 1 -CAfile "$C/ca.pem"
+get_case "client certificate (bundle)" 0 "${CA[@]}" --cert "$C/client.pem" "https://localhost:$PORT/"
+get_case "client certificate (--cert + --key)" 0 "${CA[@]}" --cert "$C/client.chain" --key "$C/client.key" "https://localhost:$PORT/"
+contains "s_server saw the client certificate" "$T_TMP/out" "tlskit test client"
+get_case "no client certificate (TLS 1.3)" 4 "${CA[@]}" "https://localhost:$PORT/" -- "requires a client certificate" "--cert"
+get_case "no client certificate (TLS 1.2)" 4 "${CA[@]}" --max-tls 1.2 "https://localhost:$PORT/" -- "client certificate" "--cert"
+get_case "--key without --cert" 2 "${CA[@]}" --key "$C/client.key" "https://localhost:$PORT/" -- "--cert"
+get_case "--cert that is not a certificate" 2 "${CA[@]}" --cert "$C/garbage.pem" "https://localhost:$PORT/" -- "garbage.pem"
+stop "$SRV_PID"
+
+t_done
