@@ -92,9 +92,11 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libtlskit-app.a $(BUILD)/
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -o $@ $< $(BUILD)/libtlskit-app.a $(BUILD)/libtlskit.a \
 	    $(EV_LIBS) $(OPENSSL_LIBS) -lm
-$(BUILD)/tlskit.pc: Makefile
+# Rewritten when PREFIX changes, so 'make install PREFIX=/usr' installs a .pc that says /usr.
+$(BUILD)/tlskit.pc: FORCE
 	@mkdir -p $(BUILD)
-	@printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: tlskit\nDescription: TLS with safe defaults, over OpenSSL 3\nVersion: %s\nRequires.private: openssl >= 3.0\nCflags: -I$${includedir}\nLibs: -L$${libdir} -ltlskit\n' '$(PREFIX)' '$(VERSION)' > $@
+	@printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: tlskit\nDescription: TLS with safe defaults, over OpenSSL 3\nVersion: %s\nRequires.private: openssl >= 3.0\nCflags: -I$${includedir}\nLibs: -L$${libdir} -ltlskit\n' '$(PREFIX)' '$(VERSION)' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
 unit: $(UNIT_BIN)
 

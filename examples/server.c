@@ -48,17 +48,24 @@ int main(int argc, char **argv)
         tlskit_config_set_min_version(cfg, "1.2") != 0 ||
         tlskit_config_set_ciphers(cfg, "EECDH+AESGCM:EDH+AESGCM:AES256+EECDH:AES256+EDH") != 0) {
         fprintf(stderr, "server: %s\n", lfd < 0 ? err : tlskit_config_error(cfg));
+        tlskit_config_free(cfg);
         return 2;
     }
     for (size_t i = 0; i < tlskit_config_warning_count(cfg); i++) {
         fprintf(stderr, "server: warning: %s\n", tlskit_config_warning(cfg, i));
     }
     struct tlskit_ctx *ctx = tlskit_server_ctx_new(cfg);
+    if (ctx == NULL) {
+        fprintf(stderr, "server: %s\n", tlskit_config_error(cfg));
+        tlskit_config_free(cfg);
+        return 2;
+    }
+    tlskit_config_free(cfg); /* the context keeps what it needs */
     for (;;) {
         struct sockaddr_storage sa;
         socklen_t salen = sizeof(sa);
         int fd = accept(lfd, (struct sockaddr *)&sa, &salen);
-        if (fd < 0 || ctx == NULL) {
+        if (fd < 0) {
             continue;
         }
         struct timeval tv = {.tv_sec = 5}; /* a silent client holds us 5 s at most */

@@ -344,6 +344,9 @@ int tlskit_conn_close(struct tlskit_conn *c)
 size_t tlskit_conn_pending(const struct tlskit_conn *c)
 {
     int n = SSL_pending(c->ssl);
+    if (n <= 0 && c->ctx->server && SSL_has_pending(c->ssl)) {
+        return 1; /* read ahead: records wait undecrypted (server contexts only) */
+    }
     return n > 0 ? (size_t)n : 0;
 }
 

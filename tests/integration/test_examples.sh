@@ -221,6 +221,8 @@ PORT=$(free_port)
 bg "$T_TMP/server2.log" "$SERVER" 127.0.0.1 "$PORT" "$C/expiring.pem"
 SRV=$BG_PID
 wait_port "$PORT" >/dev/null
+# It listens first (the seed's order) and loads the bundle after: wait for its words.
+for _ in $(seq 50); do grep -q 'expires on' "$T_TMP/server2.log" && break; sleep 0.1; done
 contains "server warns about the seed's CBC suites" "$T_TMP/server2.log" "CBC"
 contains "server warns about an expiring certificate" "$T_TMP/server2.log" "expires on"
 stop "$SRV"
@@ -238,13 +240,16 @@ for f in usr/include/tlskit.h usr/lib/libtlskit.a usr/lib/libtlskit.so usr/lib/l
     usr/lib/pkgconfig/tlskit.pc; do
     check "installed $f" test -e "$INST/$f"
 done
+# Under SANITIZE the installed library is instrumented: so must the program be.
+SAN=()
+[ -n "${SANITIZE:-}" ] && SAN=(-fsanitize="$SANITIZE")
 # The .pc file says prefix=/usr; point it at the staging directory.
 export PKG_CONFIG_PATH="$INST/usr/lib/pkgconfig"
 pc() { pkg-config --define-variable=prefix="$INST/usr" "$@"; }
 check "pkg-config knows tlskit" pkg-config --exists tlskit
 check "tlskit.pc says prefix=/usr" grep -qx "prefix=/usr" "$INST/usr/lib/pkgconfig/tlskit.pc"
 # shellcheck disable=SC2046 # word splitting of pkg-config's flags is intended
-if cc -o "$T_TMP/client-inst" "$TLSKIT_TOP/examples/client.c" $(pc --cflags --libs tlskit) \
+if cc "${SAN[@]}" -o "$T_TMP/client-inst" "$TLSKIT_TOP/examples/client.c" $(pc --cflags --libs tlskit) \
     2>"$ERR"; then
     ok "examples/client.c compiles and links against the installed library"
 else
@@ -252,7 +257,7 @@ else
     sed 's/^/#   /' "$ERR" | head
 fi
 # shellcheck disable=SC2046
-if cc -o "$T_TMP/client-static" "$TLSKIT_TOP/examples/client.c" \
+if cc "${SAN[@]}" -o "$T_TMP/client-static" "$TLSKIT_TOP/examples/client.c" \
     $(pc --cflags tlskit) "$INST/usr/lib/libtlskit.a" $(pkg-config --libs-only-l --static openssl) \
     2>"$ERR"; then
     ok "examples/client.c links statically against the installed libtlskit.a"

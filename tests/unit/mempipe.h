@@ -14,9 +14,9 @@
 struct mp_pipe {
     unsigned char *buf;
     size_t len;
-    size_t cap;  /* bytes it holds at most; a full pipe asks the writer to wait */
-    int closed;  /* the writer has gone: the reader sees end of stream when it is empty */
-    int broken;  /* reads fail (-1), as on a reset connection */
+    size_t cap;           /* bytes it holds at most; a full pipe asks the writer to wait */
+    int closed;           /* the writer has gone: the reader sees end of stream when it is empty */
+    int broken;           /* reads fail (-1), as on a reset connection */
     size_t writes, reads; /* calls that moved bytes */
 };
 

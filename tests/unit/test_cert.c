@@ -129,7 +129,8 @@ static void test_errors(void)
             WORDS("does not match the certificate", "CN=localhost"), "out of order");
     refused("chain out of order (intermediate first)", cert("outoforder.pem"), NULL,
             cert("outoforder.pem"), WORDS("out of order", "must come first"), "match");
-    p = concat("root-before-inter.pem", 0600, WORDS("ecdsa.key", "ecdsa.crt", "root.pem", "inter.pem"));
+    p = concat("root-before-inter.pem", 0600,
+               WORDS("ecdsa.key", "ecdsa.crt", "root.pem", "inter.pem"));
     refused("chain out of order (root before intermediate)", p, NULL, p,
             WORDS("out of order", "was not issued by the next", "CN=tlskit test intermediate"),
             "match");
@@ -200,8 +201,9 @@ static size_t loads(const char *what, const char *bundle, const char *key,
 
 static void test_good(void)
 {
-    static const char *const good[] = {"ecdsa.pem", "rsa.pem", "wildcard.pem", "ipsan.pem",
-                                       "selfsigned.pem", "untrusted.pem", "client.pem"};
+    static const char *const good[] = {"ecdsa.pem", "rsa.pem",        "wildcard.pem",
+                                       "ipsan.pem", "selfsigned.pem", "untrusted.pem",
+                                       "client.pem"};
     struct tlskit_config *cfg;
     for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
         CHECK(loads(good[i], cert(good[i]), NULL, NULL) == 0, "%s: no warnings", good[i]);
@@ -240,7 +242,8 @@ static void test_warnings(void)
     struct tlskit_config *cfg;
     CHECK(loads("expiring", cert("expiring.pem"), NULL, &cfg) == 1, "expiring: one warning");
     CHECK_CONTAINS(tlskit_config_warning(cfg, 0), "expires on", "expiring: says expires on");
-    CHECK_CONTAINS(tlskit_config_warning(cfg, 0), " days; renew it", "expiring: says in how many days");
+    CHECK_CONTAINS(tlskit_config_warning(cfg, 0), " days; renew it",
+                   "expiring: says in how many days");
     CHECK_CONTAINS(tlskit_config_warning(cfg, 0), cert("expiring.pem"), "expiring: names it");
     tlskit_config_free(cfg);
 

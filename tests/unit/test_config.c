@@ -121,11 +121,11 @@ static void test_ciphers(void)
             "cipher string selecting nothing");
     CHECK_CONTAINS(tlskit_config_error(cfg), "NOSUCHCIPHER", "... naming the string");
     fresh();
-    refused(tlskit_config_set_ciphers(cfg, "PSK+AESGCM"), TLSKIT_ERR_CONFIG,
-            "selects no TLS 1.2", "cipher string selecting only PSK suites");
+    refused(tlskit_config_set_ciphers(cfg, "PSK+AESGCM"), TLSKIT_ERR_CONFIG, "selects no TLS 1.2",
+            "cipher string selecting only PSK suites");
     fresh();
-    refused(tlskit_config_set_ciphers(cfg, "TLS_AES_128_GCM_SHA256"), TLSKIT_ERR_CONFIG,
-            "TLS 1.3", "a TLS 1.3 suite as a cipher string");
+    refused(tlskit_config_set_ciphers(cfg, "TLS_AES_128_GCM_SHA256"), TLSKIT_ERR_CONFIG, "TLS 1.3",
+            "a TLS 1.3 suite as a cipher string");
     fresh();
     refused(tlskit_config_set_ciphers(cfg, ""), TLSKIT_ERR_USAGE, "empty", "empty cipher string");
     refused(tlskit_config_set_ciphers(cfg, NULL), TLSKIT_ERR_USAGE, "empty", "NULL cipher string");
@@ -233,8 +233,7 @@ static void test_alpn(void)
     static const unsigned char wire[] = "\x02h2\x08http/1.1";
     CHECK(cfg->alpn_len == sizeof(wire) - 1 && memcmp(cfg->alpn, wire, sizeof(wire) - 1) == 0,
           "... as the wire format");
-    CHECK(tlskit_config_set_alpn(cfg, "http/1.1") == 0 && cfg->alpn_len == 9 &&
-              cfg->alpn[0] == 8,
+    CHECK(tlskit_config_set_alpn(cfg, "http/1.1") == 0 && cfg->alpn_len == 9 && cfg->alpn[0] == 8,
           "ALPN 'http/1.1' replaces it");
     static const char *const bad[] = {",h2", "h2,", "h2,,http/1.1", ""};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -253,8 +252,8 @@ static void test_alpn(void)
     /* Negotiated in memory: the server's first choice that the client offers. */
     char path[512];
     struct tlskit_config *sc = tlskit_config_new(), *cc = tlskit_config_new();
-    CHECK(tlskit_config_set_keypair_file(sc, mp_cert_path(path, sizeof(path), "ecdsa.pem"),
-                                         NULL) == 0 &&
+    CHECK(tlskit_config_set_keypair_file(sc, mp_cert_path(path, sizeof(path), "ecdsa.pem"), NULL) ==
+                  0 &&
               tlskit_config_set_alpn(sc, "h2,http/1.1") == 0,
           "server with ALPN h2,http/1.1");
     tlskit_config_insecure_skip_verify(cc);

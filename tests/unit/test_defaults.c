@@ -13,8 +13,8 @@ static struct tlskit_config *server_cfg(const char *bundle)
 {
     char path[512];
     struct tlskit_config *cfg = tlskit_config_new();
-    if (cfg && tlskit_config_set_keypair_file(cfg, mp_cert_path(path, sizeof(path), bundle),
-                                              NULL) != 0) {
+    if (cfg &&
+        tlskit_config_set_keypair_file(cfg, mp_cert_path(path, sizeof(path), bundle), NULL) != 0) {
         printf("# %s\n", tlskit_config_error(cfg));
     }
     return cfg;
@@ -105,12 +105,13 @@ static void test_ctx_common(struct tlskit_ctx *ctx, const char *who)
             printf("#   %s: unexpected TLS 1.2 cipher %s\n", who, name);
             bad12++;
         }
-        if (strstr(name, "CBC") || strstr(name, "DHE-RSA") == name || strncmp(name, "AES", 3) == 0) {
+        if (strstr(name, "CBC") || strstr(name, "DHE-RSA") == name ||
+            strncmp(name, "AES", 3) == 0) {
             bad12++;
         }
     }
-    CHECK(n12 == 6 && bad12 == 0, "%s: TLS 1.2 ciphers are the 6 ECDHE+AEAD ones (%d, %d bad)",
-          who, n12, bad12);
+    CHECK(n12 == 6 && bad12 == 0, "%s: TLS 1.2 ciphers are the 6 ECDHE+AEAD ones (%d, %d bad)", who,
+          n12, bad12);
     CHECK(n13 == 3 && bad13 == 0, "%s: TLS 1.3 suites are the 3 default ones (%d, %d bad)", who,
           n13, bad13);
 }

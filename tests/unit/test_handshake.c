@@ -176,8 +176,7 @@ static void test_matrix(void)
                           strcmp(info.key, certs[ci].key) == 0 && !info.is_ca &&
                           strstr(info.names, "localhost") && strstr(info.names, "IP 127.0.0.1") &&
                           strlen(info.sha256) == 95 && strstr(info.not_after, " UTC"),
-                      "%s: peer certificate: %s, %s, %s", what, info.subject, info.key,
-                      info.names);
+                      "%s: peer certificate: %s, %s, %s", what, info.subject, info.key, info.names);
                 CHECK(tlskit_conn_peer_cert_info(p.c, 1, &inter) == 0 && inter.is_ca &&
                           strcmp(inter.subject, "CN=tlskit test intermediate") == 0,
                       "%s: the intermediate is a CA", what);
@@ -351,7 +350,8 @@ static void test_refusals(void)
               tlskit_config_set_ciphers(sc, "ECDHE-ECDSA-AES256-GCM-SHA384") == 0,
           "client and server with one different cipher each");
     refusal(cc, sc, &p, &cx, &sx);
-    expect_fail(p.s, TLSKIT_ERR_HANDSHAKE, p.rs, WORDS("no shared cipher"), "no shared cipher, server");
+    expect_fail(p.s, TLSKIT_ERR_HANDSHAKE, p.rs, WORDS("no shared cipher"),
+                "no shared cipher, server");
     expect_fail(p.c, TLSKIT_ERR_HANDSHAKE, p.rc, WORDS("no shared cipher", "localhost"),
                 "no shared cipher, client");
     done(&p, cx, sx, cc, sc);
@@ -527,6 +527,7 @@ static void test_verify(void)
     CHECK(pin && strncmp(pin, "sha256//", 8) == 0 && strlen(pin) == 52, "the server's pin");
     pair_close(&p);
     tlskit_ctx_free(cx);
+    tlskit_config_free(cc);
     struct tlskit_config *pc = client_cfg();
     CHECK(pin && tlskit_config_set_pinned_pubkey(pc, pin) == 0, "pin it");
     cx = tlskit_client_ctx_new(pc);
