@@ -46,6 +46,7 @@ EXAMPLES := $(BUILD)/examples/client $(BUILD)/examples/server
 DEPS_STAMP := $(BUILD)/.deps-build
 FLAGS_STAMP := $(BUILD)/.flags
 
+.SECONDARY:
 .PHONY: all deps test-deps test run install uninstall fuzz format check-format clean unit
 all: $(BUILD)/libtlskit.a $(BUILD)/libtlskit.so $(BUILD)/tlskit $(EXAMPLES) $(BUILD)/tlskit.pc
 
@@ -102,7 +103,7 @@ unit: $(UNIT_BIN)
 
 # The whole suite; ends with "N passed, N failed".
 test: all $(UNIT_BIN) test-deps
-	@tests/run $(TESTS)
+	@TLSKIT_BUILD=$(abspath $(BUILD)) tests/run $(TESTS)
 
 # The main job: the server on a local development certificate.
 run: all

@@ -52,6 +52,34 @@ static int derive_ticket_key(const struct tlskit_ctx *c, uint64_t epoch, struct 
     return 0;
 }
 
+/* The keys of the last two epochs, per thread: deriving takes three HMACs, a noticeable part
+ * of a server handshake. Entries are matched on the secret itself, so a context freed and
+ * another made at the same address can never pick up stale keys. */
+static __thread struct {
+    int valid;
+    uint64_t epoch;
+    unsigned char secret[32];
+    struct ticket_key k;
+} ticket_cache[2];
+
+static int ticket_key_for(const struct tlskit_ctx *c, uint64_t epoch, struct ticket_key *k)
+{
+    int slot = (int)(epoch & 1);
+    if (ticket_cache[slot].valid && ticket_cache[slot].epoch == epoch &&
+        CRYPTO_memcmp(ticket_cache[slot].secret, c->ticket_secret, sizeof(c->ticket_secret)) == 0) {
+        *k = ticket_cache[slot].k;
+        return 0;
+    }
+    if (derive_ticket_key(c, epoch, k) != 0) {
+        return -1;
+    }
+    ticket_cache[slot].valid = 1;
+    ticket_cache[slot].epoch = epoch;
+    memcpy(ticket_cache[slot].secret, c->ticket_secret, sizeof(c->ticket_secret));
+    ticket_cache[slot].k = *k;
+    return 0;
+}
+
 static int ticket_setup(struct ticket_key *k, unsigned char *iv, EVP_CIPHER_CTX *cctx,
                         EVP_MAC_CTX *hctx, int enc)
 {
@@ -81,7 +109,7 @@ int tk_ticket_cb(SSL *s, unsigned char key_name[16], unsigned char *iv, EVP_CIPH
     }
     uint64_t epoch = (uint64_t)time(NULL) / c->ticket_lifetime;
     if (enc) {
-        if (derive_ticket_key(c, epoch, &k) != 0 || RAND_bytes(iv, 16) != 1) {
+        if (ticket_key_for(c, epoch, &k) != 0 || RAND_bytes(iv, 16) != 1) {
             goto out;
         }
         memcpy(key_name, k.name, 16);
@@ -89,7 +117,7 @@ int tk_ticket_cb(SSL *s, unsigned char key_name[16], unsigned char *iv, EVP_CIPH
         goto out;
     }
     for (uint64_t back = 0; back < 2 && back <= epoch; back++) {
-        if (derive_ticket_key(c, epoch - back, &k) != 0) {
+        if (ticket_key_for(c, epoch - back, &k) != 0) {
             goto out;
         }
         if (CRYPTO_memcmp(key_name, k.name, 16) == 0) {

@@ -96,8 +96,8 @@ static void cert_text(struct strbuf *b, const char *pfx, size_t i,
 
 static void cert_json(struct strbuf *b, const struct tlskit_cert_info *ci)
 {
-    static const char *const keys[] = {"subject", "issuer", "names",   "not_before",
-                                       "not_after", "key",  "sig_alg", "sha256"};
+    static const char *const keys[] = {"subject",   "issuer", "names",   "not_before",
+                                       "not_after", "key",    "sig_alg", "sha256"};
     const char *vals[] = {ci->subject,   ci->issuer, ci->names,   ci->not_before,
                           ci->not_after, ci->key,    ci->sig_alg, ci->sha256};
     sb_add(b, "{");
@@ -191,7 +191,7 @@ void client_cli_free(struct client_cli *o)
 }
 
 __attribute__((format(printf, 2, 3))) static int bad(const struct client_cli *o, const char *fmt,
-                                                      ...)
+                                                     ...)
 {
     va_list ap;
     fprintf(stderr, "tlskit %s: ", o->cmd);
@@ -302,7 +302,8 @@ void client_cli_help(FILE *f)
           "  --cafile FILE       trust the CA certificates in FILE (PEM) instead of the system's\n"
           "  --capath DIR        trust the CA certificates in DIR (c_rehash layout)\n"
           "  --crlfile FILE      check revocation against the CRLs in FILE (PEM), whole chain\n"
-          "  --resolve HOST:PORT:ADDR  connect to ADDR for HOST:PORT; SNI and verification stay HOST\n"
+          "  --resolve HOST:PORT:ADDR  connect to ADDR for HOST:PORT; SNI and verification stay "
+          "HOST\n"
           "  --servername NAME   send NAME as SNI and verify the certificate for NAME\n"
           "  --min-tls 1.2|1.3   lowest TLS version (default 1.2; 1.0 and 1.1 are refused)\n"
           "  --max-tls 1.2|1.3   highest TLS version (default 1.3)\n"
@@ -336,8 +337,9 @@ void client_cli_help(FILE *f)
 void client_cli_warnings(struct client_cli *o, const struct client *c)
 {
     if (o->tls.insecure) {
-        fprintf(stderr, "tlskit %s: warning: --insecure: the server's certificate is not "
-                        "verified, so anyone on the path can read and change this connection\n",
+        fprintf(stderr,
+                "tlskit %s: warning: --insecure: the server's certificate is not "
+                "verified, so anyone on the path can read and change this connection\n",
                 o->cmd);
     }
     if (c->cfg == NULL) {
@@ -361,8 +363,8 @@ int client_cli_finish(struct client_cli *o, const struct client_err *e, int code
     }
     if (o->json) {
         struct strbuf j = {0};
-        sb_add(&j, "{\"command\":\"%s\",\"ok\":%s,\"exit\":%d", o->cmd, code == 0 ? "true" : "false",
-               code);
+        sb_add(&j, "{\"command\":\"%s\",\"ok\":%s,\"exit\":%d", o->cmd,
+               code == 0 ? "true" : "false", code);
         if (e && e->msg[0]) {
             sb_add(&j, ",\"error_kind\":");
             sb_json_str(&j, tlskit_error_kind_name(e->kind));

@@ -49,7 +49,9 @@ enum {
         {"show-certs", no_argument, NULL, CO_SHOW_CERTS},                                          \
         {"insecure", no_argument, NULL, CO_INSECURE}, {"verbose", no_argument, NULL, 'v'},         \
         {"ipv4", no_argument, NULL, '4'}, {"ipv6", no_argument, NULL, '6'},                        \
-        {"help", no_argument, NULL, CO_HELP}
+    {                                                                                              \
+        "help", no_argument, NULL, CO_HELP                                                         \
+    }
 
 /* The shared short options, for a command's optstring. */
 #define CLIENT_SHORT_OPTS "v46hk"
@@ -69,9 +71,9 @@ struct client_cli {
     int verbose, json, show_certs, quiet;
     int timeout_given;
     int help;
-    struct strbuf json_out;    /* the JSON report's members, printed once at the end */
-    struct strbuf attempts;    /* JSON array members: each address tried */
-    struct strbuf detail;      /* the chain summary printed after a refusal's sentence */
+    struct strbuf json_out; /* the JSON report's members, printed once at the end */
+    struct strbuf attempts; /* JSON array members: each address tried */
+    struct strbuf detail;   /* the chain summary printed after a refusal's sentence */
 };
 
 /* Sets the defaults and the report callbacks. */

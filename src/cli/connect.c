@@ -25,7 +25,8 @@ static void help(FILE *f)
           "  printf 'GET / HTTP/1.0\\r\\n\\r\\n' | tlskit connect example.com:443\n"
           "\nHOST may be a name, an IPv4 address or [IPv6]. Without --timeout an established\n"
           "connection waits for data without limit.\n"
-          "\n  -q, --quiet         print nothing but the peer's bytes (errors still go to stderr)\n\n",
+          "\n  -q, --quiet         print nothing but the peer's bytes (errors still go to "
+          "stderr)\n\n",
           f);
     client_cli_help(f);
 }
@@ -115,8 +116,7 @@ static int pump(struct tlskit_conn *conn, int idle_ms, int quiet, struct client_
             if (n == TLSKIT_WANT_WRITE) {
                 want_out = 1;
             } else if (n != TLSKIT_WANT_READ) {
-                return client_fail(e, tlskit_conn_error_kind(conn), "%s",
-                                   tlskit_conn_error(conn));
+                return client_fail(e, tlskit_conn_error_kind(conn), "%s", tlskit_conn_error(conn));
             }
             break;
         }
@@ -129,8 +129,7 @@ static int pump(struct tlskit_conn *conn, int idle_ms, int quiet, struct client_
             } else if (w == TLSKIT_WANT_WRITE) {
                 want_out = 1;
             } else if (w != TLSKIT_WANT_READ) {
-                return client_fail(e, tlskit_conn_error_kind(conn), "%s",
-                                   tlskit_conn_error(conn));
+                return client_fail(e, tlskit_conn_error_kind(conn), "%s", tlskit_conn_error(conn));
             }
             if (ioff == ilen) {
                 ioff = ilen = 0;
@@ -144,8 +143,7 @@ static int pump(struct tlskit_conn *conn, int idle_ms, int quiet, struct client_
             } else if (r == TLSKIT_WANT_WRITE) {
                 want_out = 1;
             } else if (r != TLSKIT_WANT_READ) {
-                return client_fail(e, tlskit_conn_error_kind(conn), "%s",
-                                   tlskit_conn_error(conn));
+                return client_fail(e, tlskit_conn_error_kind(conn), "%s", tlskit_conn_error(conn));
             }
         }
         /* Loop back at once when writing made progress and has more to do. */
@@ -225,8 +223,9 @@ int cmd_connect(int argc, char **argv)
         goto out;
     }
     if (optind != argc - 1) {
-        fprintf(stderr, "tlskit connect: %s\nusage: tlskit connect [OPTIONS] HOST:PORT (see "
-                        "--help)\n",
+        fprintf(stderr,
+                "tlskit connect: %s\nusage: tlskit connect [OPTIONS] HOST:PORT (see "
+                "--help)\n",
                 optind >= argc ? "no HOST:PORT given" : "only one HOST:PORT may be given");
         code = EXIT_USAGE;
         goto out;

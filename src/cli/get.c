@@ -32,7 +32,7 @@ struct get {
 
     /* output */
     int out_fd;
-    int drop_body;  /* --fail and a status >= 400 */
+    int drop_body; /* --fail and a status >= 400 */
     int status;
     char out_err[512];
     /* progress meter */
@@ -93,8 +93,8 @@ static int out_open(struct get *g)
     }
     g->out_fd = open(g->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (g->out_fd < 0) {
-        snprintf(g->out_err, sizeof(g->out_err), "cannot write the output file '%s': %s",
-                 g->output, strerror(errno));
+        snprintf(g->out_err, sizeof(g->out_err), "cannot write the output file '%s': %s", g->output,
+                 strerror(errno));
         return -1;
     }
     return 0;
@@ -108,8 +108,8 @@ static int out_write(struct get *g, const char *p, size_t n)
     if (write_all(g->out_fd, p, n) != 0) {
         snprintf(g->out_err, sizeof(g->out_err), "cannot write the body to %s%s%s: %s",
                  g->out_fd == STDOUT_FILENO ? "stdout" : "'",
-                 g->out_fd == STDOUT_FILENO ? "" : g->output,
-                 g->out_fd == STDOUT_FILENO ? "" : "'", strerror(errno));
+                 g->out_fd == STDOUT_FILENO ? "" : g->output, g->out_fd == STDOUT_FILENO ? "" : "'",
+                 strerror(errno));
         return -1;
     }
     return 0;
@@ -391,9 +391,8 @@ int cmd_get(int argc, char **argv)
         struct stat st;
         g.data_fd = open(g.data_file, O_RDONLY | O_CLOEXEC);
         if (g.data_fd < 0 || fstat(g.data_fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-            client_fail(&e, TLSKIT_ERR_USAGE,
-                        "cannot send '%s' with --data-binary: %s", g.data_file,
-                        g.data_fd < 0 ? strerror(errno) : "not a regular file");
+            client_fail(&e, TLSKIT_ERR_USAGE, "cannot send '%s' with --data-binary: %s",
+                        g.data_file, g.data_fd < 0 ? strerror(errno) : "not a regular file");
             have_err = 1;
             goto out;
         }
@@ -424,8 +423,7 @@ int cmd_get(int argc, char **argv)
         .has_body = g.has_data,
         .follow = g.follow,
     };
-    struct client_sink sink = {
-        .head = on_head, .body = on_body, .start = on_start, .arg = &g};
+    struct client_sink sink = {.head = on_head, .body = on_body, .start = on_start, .arg = &g};
     if (g.co.verbose) {
         fprintf(stderr, "* %s %s\n", req.method ? req.method : g.has_data ? "POST" : "GET", g.url);
     }
@@ -460,8 +458,9 @@ int cmd_get(int argc, char **argv)
         goto out;
     }
     if (res.unclean_eof && !g.silent) {
-        fprintf(stderr, "tlskit get: warning: %s ended the body by closing the connection "
-                        "without close_notify; the body may be truncated\n",
+        fprintf(stderr,
+                "tlskit get: warning: %s ended the body by closing the connection "
+                "without close_notify; the body may be truncated\n",
                 res.url);
     }
     if (g.drop_body) {

@@ -243,12 +243,20 @@ int cmd_serve(int argc, char **argv)
         o.cert = bundle;
         char host[256] = "localhost", port[16] = "8443";
         srv_parse_addr(o.listen[0], host, sizeof(host), port, sizeof(port), err, sizeof(err));
+        /* The running binary's own path, so the command pastes as it is. */
+        char self[4096];
+        ssize_t sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        if (sl <= 0) {
+            snprintf(self, sizeof(self), "tlskit");
+        } else {
+            self[sl] = '\0';
+        }
         fprintf(stderr,
                 "tlskit serve: development mode: certificate for localhost, 127.0.0.1 and ::1\n"
                 "  issued by the local CA %s (not trusted by browsers unless you add it)\n"
-                "  try:  tlskit get --cafile %s https://localhost:%s/\n"
-                "   or:  curl --cacert %s https://localhost:%s/\n",
-                ca, ca, port, ca, port);
+                "  try:  %s get --cafile %s https://localhost:%s/\n"
+                "   or:  curl --cacert %s https://localhost:%s/json\n",
+                ca, self, ca, port, ca, port);
     }
     struct srv_responder_opts ropts = {.hsts = !o.dev};
     struct srv_handler h = srv_responder;

@@ -25,11 +25,11 @@ struct client_tls_opts {
     const char *cafile, *capath, *crlfile;
     const char *servername; /* SNI and the name verified, instead of the URL's host */
     const char *min_tls, *max_tls, *ciphers, *ciphersuites, *alpn;
-    const char *cert, *key; /* client certificate */
-    const char *pinned;     /* "sha256//BASE64[;...]" */
-    int insecure;           /* skip verification */
-    int family;             /* 0, AF_INET or AF_INET6 */
-    int timeout_ms;         /* connect and handshake, then idle; 0: 30 s */
+    const char *cert, *key;                  /* client certificate */
+    const char *pinned;                      /* "sha256//BASE64[;...]" */
+    int insecure;                            /* skip verification */
+    int family;                              /* 0, AF_INET or AF_INET6 */
+    int timeout_ms;                          /* connect and handshake, then idle; 0: 30 s */
     const char *resolve[CLIENT_MAX_RESOLVE]; /* curl's --resolve "HOST:PORT:ADDR" */
     size_t nresolve;
     /* Called for each address tried (result NULL on success), and after each handshake,
@@ -72,7 +72,7 @@ int client_resolve_lookup(const struct client_tls_opts *opts, const char *host, 
 /* A request. The body is DATA[0..data_len) or, when data_fd >= 0, the whole file (which must
  * be seekable, so that a 307/308 redirect can send it again). */
 struct client_request {
-    const char *method; /* NULL: GET, or POST when there is a body */
+    const char *method;         /* NULL: GET, or POST when there is a body */
     const char *const *headers; /* "Name: value" lines, replacing defaults of the same name */
     size_t nheaders;
     const char *data;
@@ -97,10 +97,10 @@ struct client_sink {
 
 /* What a request ended with. */
 struct client_result {
-    int status;           /* of the final response; 0 if none */
-    uint64_t body_bytes;  /* body bytes passed to the sink */
-    int redirects;        /* how many were followed */
-    int unclean_eof;      /* a read-until-close body ended without close_notify */
+    int status;          /* of the final response; 0 if none */
+    uint64_t body_bytes; /* body bytes passed to the sink */
+    int redirects;       /* how many were followed */
+    int unclean_eof;     /* a read-until-close body ended without close_notify */
     char url[URL_HOST_MAX + URL_PATH_MAX + 32]; /* the final URL */
 };
 
@@ -112,8 +112,7 @@ struct client_result {
  * peer that did not speak HTTP/1.x (kind IO).
  */
 int client_fetch(struct client *c, const struct url *url, const struct client_request *req,
-                 const struct client_sink *sink, struct client_result *res,
-                 struct client_err *e);
+                 const struct client_sink *sink, struct client_result *res, struct client_err *e);
 
 /* Sets E; returns -1. */
 int client_fail(struct client_err *e, enum tlskit_error_kind kind, const char *fmt, ...)

@@ -91,7 +91,9 @@ int client_init(struct client *c, const struct client_tls_opts *o, struct client
         return client_fail(e, TLSKIT_ERR_USAGE,
                            "--insecure cannot be combined with %s: one turns verification off, "
                            "the other asks for it; drop --insecure",
-                           o->pinned ? "--pinnedpubkey" : o->cafile ? "--cafile" : "--capath");
+                           o->pinned   ? "--pinnedpubkey"
+                           : o->cafile ? "--cafile"
+                                       : "--capath");
     }
     if (o->key && !o->cert) {
         return client_fail(e, TLSKIT_ERR_USAGE,
@@ -126,9 +128,10 @@ int client_init(struct client *c, const struct client_tls_opts *o, struct client
     }
     return 0;
 cfg_fail:
-    return client_fail(e, tlskit_config_error_kind(c->cfg) == TLSKIT_ERR_NONE
-                              ? TLSKIT_ERR_CONFIG
-                              : tlskit_config_error_kind(c->cfg),
+    return client_fail(e,
+                       tlskit_config_error_kind(c->cfg) == TLSKIT_ERR_NONE
+                           ? TLSKIT_ERR_CONFIG
+                           : tlskit_config_error_kind(c->cfg),
                        "%s", tlskit_config_error(c->cfg));
 }
 

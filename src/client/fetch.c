@@ -9,7 +9,7 @@
 
 #include "client/client.h"
 
-#define HEAD_MAX (64 * 1024) /* a response head longer than this is refused */
+#define HEAD_MAX (64 * 1024)  /* a response head longer than this is refused */
 #define BUF_SIZE (256 * 1024) /* the one buffer a response goes through */
 #define USER_AGENT "tlskit/0.1.0"
 
@@ -38,6 +38,15 @@ static int conn_fail(struct xfer *x, const char *step, struct client_err *e)
 static int send_all(struct xfer *x, const void *s, size_t n, struct client_err *e)
 {
     if (n > 0 && tlskit_conn_write(x->conn, s, n) < 0) {
+        /* A TLS 1.3 server refuses our certificate after the handshake and may close before
+         * our request is written: its alert, still unread, says why. */
+        char b[512];
+        if (tlskit_conn_error_kind(x->conn) == TLSKIT_ERR_IO &&
+            tlskit_conn_read(x->conn, b, sizeof(b)) < 0 &&
+            (tlskit_conn_error_kind(x->conn) == TLSKIT_ERR_HANDSHAKE ||
+             tlskit_conn_error_kind(x->conn) == TLSKIT_ERR_VERIFY)) {
+            return conn_fail(x, "", e);
+        }
         return conn_fail(x, "sending the request to", e);
     }
     return 0;
@@ -217,8 +226,8 @@ static int read_head(struct xfer *x, struct http_response *resp, const struct cl
                                x->where, shown);
         }
         if (r < 0) {
-            return client_fail(e, TLSKIT_ERR_IO, "malformed HTTP response from %s: %s",
-                               x->where, resp->error ? resp->error : http_strerror(r));
+            return client_fail(e, TLSKIT_ERR_IO, "malformed HTTP response from %s: %s", x->where,
+                               resp->error ? resp->error : http_strerror(r));
         }
         if (r > 0 && resp->status >= 200) {
             return r;
@@ -271,7 +280,7 @@ static int read_body(struct xfer *x, const struct http_response *resp, enum http
                      struct client_err *e)
 {
     if (sink->start) {
-        sink->start(sink->arg, mode == HTTP_BODY_LENGTH  ? resp->content_length
+        sink->start(sink->arg, mode == HTTP_BODY_LENGTH ? resp->content_length
                                : mode == HTTP_BODY_NONE ? 0
                                                         : -1);
     }
@@ -310,8 +319,8 @@ static int read_body(struct xfer *x, const struct http_response *resp, enum http
             size_t used = 0, made = 0;
             int r = http_chunked_decode(&st, x->buf, x->len, x->buf, x->len, &used, &made);
             if (r < 0) {
-                return client_fail(e, TLSKIT_ERR_IO, "malformed chunked body from %s: %s",
-                                   x->where, st.error ? st.error : http_strerror(r));
+                return client_fail(e, TLSKIT_ERR_IO, "malformed chunked body from %s: %s", x->where,
+                                   st.error ? st.error : http_strerror(r));
             }
             if (emit(sink, x->buf, made, res, e) != 0) {
                 return -1;
@@ -376,8 +385,8 @@ static int exchange(struct xfer *x, const char *method, const struct client_requ
     }
     res->status = resp.status;
     *follow = 0;
-    const struct http_header *loc = http_find_header(resp.headers, resp.num_headers, "Location",
-                                                     NULL);
+    const struct http_header *loc =
+        http_find_header(resp.headers, resp.num_headers, "Location", NULL);
     if (req->follow && is_redirect(resp.status) && loc != NULL) {
         char err[URL_ERR_LEN];
         if (url_resolve(x->url, loc->value.p, loc->value.len, next, err, sizeof(err)) != 0) {

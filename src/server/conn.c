@@ -585,13 +585,29 @@ const struct tlskit_conn *srv_conn_tls(const struct srv_conn *c)
     return c->tls;
 }
 
+/* Dotted decimal without printf: this runs once per answer of the responder. */
+static void fmt_ipv4(const unsigned char *a, char *out)
+{
+    for (int i = 0; i < 4; i++) {
+        unsigned v = a[i];
+        if (v >= 100) {
+            *out++ = (char)('0' + v / 100);
+        }
+        if (v >= 10) {
+            *out++ = (char)('0' + v / 10 % 10);
+        }
+        *out++ = (char)('0' + v % 10);
+        *out++ = i < 3 ? '.' : '\0';
+    }
+}
+
 const char *srv_conn_peer_ip(const struct srv_conn *c)
 {
     static char ip[INET6_ADDRSTRLEN];
     if (c->peer.sa.sa_family == AF_INET6) {
         inet_ntop(AF_INET6, &c->peer.v6.sin6_addr, ip, sizeof(ip));
     } else {
-        inet_ntop(AF_INET, &c->peer.v4.sin_addr, ip, sizeof(ip));
+        fmt_ipv4((const unsigned char *)&c->peer.v4.sin_addr, ip);
     }
     return ip;
 }
@@ -609,6 +625,9 @@ void *srv_conn_handler_arg(const struct srv_conn *c)
 void srv_conn_access(const struct srv_conn *c, const char *method, size_t mlen, const char *target,
                      size_t tlen, int status, size_t bytes)
 {
+    if (!srv_log_access_enabled()) {
+        return;
+    }
     srv_log_access_line(srv_conn_peer_ip(c), srv_conn_peer_port(c), method, mlen, target, tlen,
                         status, bytes, c->tls ? tlskit_conn_version(c->tls) : "");
 }

@@ -41,6 +41,11 @@ int srv_log_access_open(const char *path, char *err, size_t errlen)
     return 0;
 }
 
+int srv_log_access_enabled(void)
+{
+    return access_fd >= 0;
+}
+
 /* Appends s to b as a JSON string body (no quotes), escaping what JSON requires. */
 static void json_esc(char *b, size_t cap, size_t *len, const char *s, size_t n)
 {

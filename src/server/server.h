@@ -86,6 +86,7 @@ void srv_log_init(int json, const char *access_log, char *err, size_t errlen);
 int srv_log_access_open(const char *path, char *err, size_t errlen);
 /* One line: msg, then key/value string pairs ending with NULL. */
 void srv_log(enum srv_level level, const char *msg, ...) __attribute__((sentinel));
+int srv_log_access_enabled(void);
 void srv_log_access_line(const char *ip, unsigned port, const char *method, size_t mlen,
                          const char *target, size_t tlen, int status, size_t bytes,
                          const char *version);

@@ -113,7 +113,7 @@ bg "$LOG.dev" "$TLSKIT" serve --listen "[::1]:$PORT" --listen "127.0.0.1:$PORT" 
 DEV_PID=$BG_PID
 wait_port "$PORT" 127.0.0.1 15
 contains "dev mode prints the CA path" "$LOG.dev" "$TLSKIT_HOME/ca.pem"
-contains "dev mode prints a ready-to-paste client command" "$LOG.dev" "tlskit get --cafile $TLSKIT_HOME/ca.pem https://localhost:$PORT/"
+contains "dev mode prints a ready-to-paste client command" "$LOG.dev" "$TLSKIT get --cafile $TLSKIT_HOME/ca.pem https://localhost:$PORT/"
 curl -sS --max-time 10 --cacert "$TLSKIT_HOME/ca.pem" -D "$O.h" "https://localhost:$PORT/" -6 >"$O"
 check "dev certificate verifies over IPv6 ([::1])" cmp -s "$O" <(printf '::1\n')
 if grep -qi "Strict-Transport-Security" "$O.h"; then not_ok "no HSTS on a development certificate"; else

@@ -3,6 +3,9 @@
 # and check the exit code, an empty stdout on refusal, and the key words of the message.
 # shellcheck shell=bash
 
+# Absolute, so that peers started in other directories (nginx -p, s_server -WWW) find it.
+C=$(cd "$C" && pwd)
+
 # srv_start BUNDLE [S_SERVER ARGS...]: serves bundle BUNDLE (leaf, key and the intermediates
 # it ships with) with `openssl s_server -www` on a free loopback port. Sets PORT and SRV_PID.
 srv_start() {

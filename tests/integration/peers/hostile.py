@@ -3,7 +3,8 @@
 KIND: random (4 KiB of random bytes), truncated (half a ClientHello, then close),
 truncated-stall (half a ClientHello, then wait for the server to give up), oversized (a
 handshake record claiming 65535 bytes and sending them), silent (connect, send nothing, report
-after how long the server closed), connect-close N (N connections opened and closed at once).
+after how long the server closed), connect-close N (N connections opened and closed at once), hold N S (N TCP
+connections held open S seconds, saying nothing).
 Every socket operation is bounded by a 30 s timeout.
 """
 import os
@@ -87,5 +88,13 @@ elif kind == "connect-close":
         c = socket.create_connection((host, port), timeout=30)
         c.close()
     print(f"{n} connect-and-close in {time.monotonic() - t0:.2f}s")
+elif kind == "hold":
+    n, secs = int(sys.argv[4]), float(sys.argv[5])
+    held = [socket.create_connection((host, port), timeout=30) for _ in range(n)]
+    print(f"holding {n} connections", flush=True)
+    time.sleep(secs)
+    for c in held:
+        c.close()
+    print("released")
 else:
     sys.exit("unknown kind " + kind)

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# bench/serve.sh: 'tlskit serve' against Debian's nginx, side by side in one run: one worker
+# each, the same ECDSA P-256 certificate, TLS 1.3 only, server pinned to CPU 1 and the load
+# generator to CPU 0. Compares server CPU time per operation (utime+stime of the server's
+# process tree from /proc), memory per idle TLS connection, and p99 latency at a fixed rate.
+# Usage: bench/serve.sh [SECONDS per load phase, default 10]. Prints a table of ratios.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+SECS=${1:-10}
+TLSKIT=${TLSKIT:-$top/build/tlskit}
+PY=${PYTHON:-/usr/bin/python3}
+tmp=$(mktemp -d /tmp/tlskit-bench.XXXXXX)
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    sleep 0.3
+    for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+ulimit -n 8192
+bash "$top/tests/certs/mkcerts.sh" "$tmp/certs" >/dev/null 2>&1
+CA="$tmp/certs/ca.pem"
+port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+waitp() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+
+# ---- the two servers ----
+NP=$(port)
+mkdir -p "$tmp/nginx/logs"
+cat >"$tmp/nginx/nginx.conf" <<NGX
+worker_processes 1;
+daemon off;
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/nginx/logs/error.log;
+events { worker_connections 10000; }
+http {
+    client_body_temp_path $tmp/nginx/body;
+    proxy_temp_path $tmp/nginx/proxy;
+    fastcgi_temp_path $tmp/nginx/fastcgi;
+    uwsgi_temp_path $tmp/nginx/uwsgi;
+    scgi_temp_path $tmp/nginx/scgi;
+    log_format reuse '\$ssl_session_reused';
+    access_log $tmp/nginx/logs/access.log reuse buffer=64k;
+    keepalive_requests 1000000;
+    server {
+        listen 127.0.0.1:$NP ssl;
+        ssl_certificate $tmp/certs/ecdsa.chain;
+        ssl_certificate_key $tmp/certs/ecdsa.key;
+        ssl_protocols TLSv1.3;
+        location / { return 200 "\$remote_addr\n"; }
+    }
+}
+NGX
+taskset -c 1 nginx -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" 2>"$tmp/nginx/stderr" &
+NGX_PID=$!
+pids+=("$NGX_PID")
+TP=$(port)
+taskset -c 1 "$TLSKIT" serve --listen "127.0.0.1:$TP" --cert "$tmp/certs/ecdsa.pem" --workers 1 \
+    --min-tls 1.3 ${TLSKIT_SERVE_ARGS:-} 2>"$tmp/tlskit.log" &
+TK_PID=$!
+pids+=("$TK_PID")
+waitp "$NP" && waitp "$TP"
+
+tree() { echo "$1" $(pgrep -P "$1"); }
+cpu_ticks() { # utime+stime of the process tree, in clock ticks
+    local t=0 p
+    for p in $(tree "$1"); do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done
+    echo "$t"
+}
+rss_kb() { # RSS of the workers (the children), in KiB
+    local t=0 p
+    for p in $(pgrep -P "$1"); do t=$((t + $(awk '/^VmRSS/ {print $2}' "/proc/$p/status"))); done
+    echo "$t"
+}
+HZ=$(getconf CLK_TCK)
+declare -A R
+
+# ---- 1. full handshakes, no resumption (openssl s_time -new: a fresh session each time) ----
+for s in nginx tlskit; do
+    if [ $s = nginx ]; then P=$NP; PID=$NGX_PID; else P=$TP; PID=$TK_PID; fi
+    c0=$(cpu_ticks "$PID")
+    out=$(taskset -c 0 openssl s_time -connect "127.0.0.1:$P" -new -tls1_3 -time "$SECS" -www / 2>&1)
+    c1=$(cpu_ticks "$PID")
+    n=$(echo "$out" | awk '/connections in/ && /real/ {print $1; exit}')
+    R[hs_$s]=$("$PY" -c "print(f'{($c1-$c0)/$HZ/$n*1e6:.0f}')")
+    R[hsn_$s]=$n
+done
+kill -USR1 "$TK_PID"
+sleep 0.5
+R[tk_resumed]=$(grep -o 'resumed=[0-9]*' "$tmp/tlskit.log" | tail -1)
+kill -HUP "$NGX_PID" 2>/dev/null || true # flush the buffered access log
+sleep 0.5
+R[ngx_reused]=$(grep -c '^r$' "$tmp/nginx/logs/access.log" || true)
+
+# ---- 2. keep-alive requests (wrk, 50 connections) ----
+for s in nginx tlskit; do
+    if [ $s = nginx ]; then P=$NP; PID=$NGX_PID; else P=$TP; PID=$TK_PID; fi
+    c0=$(cpu_ticks "$PID")
+    out=$(taskset -c 0 wrk -t1 -c50 -d"${SECS}s" "https://127.0.0.1:$P/" 2>&1)
+    c1=$(cpu_ticks "$PID")
+    n=$(echo "$out" | awk '/requests in/ {print $1}')
+    R[ka_$s]=$("$PY" -c "print(f'{($c1-$c0)/$HZ/$n*1e6:.1f}')")
+    R[kan_$s]=$n
+done
+
+# ---- 3. memory per idle TLS connection (2,000 connections, one request each, then idle) ----
+for s in nginx tlskit; do
+    if [ $s = nginx ]; then P=$NP; PID=$NGX_PID; else P=$TP; PID=$TK_PID; fi
+    m0=$(rss_kb "$PID")
+    taskset -c 0 "$PY" "$top/bench/serve_idle.py" 127.0.0.1 "$P" "$CA" 2000 4 >"$tmp/idle.out" &
+    ip=$!
+    for _ in $(seq 600); do grep -q idle "$tmp/idle.out" && break; sleep 0.1; done
+    sleep 1
+    m1=$(rss_kb "$PID")
+    wait "$ip"
+    R[mem_$s]=$("$PY" -c "print(f'{($m1-$m0)/2000:.1f}')")
+done
+
+# ---- 4. latency at a fixed moderate rate (1,000 requests/s over 10 keep-alive connections) ----
+for s in nginx tlskit; do
+    if [ $s = nginx ]; then P=$NP; else P=$TP; fi
+    R[lat_$s]=$(taskset -c 0 "$PY" "$top/bench/serve_latency.py" 127.0.0.1 "$P" "$CA" 1000 "$SECS" 10)
+done
+
+ratio() { "$PY" -c "print(f'{$1/$2:.2f}')"; }
+p99() { echo "$1" | sed -n 's/.*p99=\([0-9]*\).*/\1/p'; }
+echo "tlskit serve vs nginx $(nginx -v 2>&1 | sed 's/.*nginx\///'), $(openssl version | cut -d' ' -f1-2), ECDSA P-256, TLS 1.3, 1 worker each, $(nproc) CPUs"
+printf '%-44s %12s %12s %7s %7s\n' "measure" "nginx" "tlskit" "ratio" "target"
+printf '%-44s %12s %12s %7s %7s\n' "server CPU per full handshake (us)" "${R[hs_nginx]}" "${R[hs_tlskit]}" "$(ratio "${R[hs_tlskit]}" "${R[hs_nginx]}")" "<=0.8"
+printf '%-44s %12s %12s %7s %7s\n' "server CPU per keep-alive request (us)" "${R[ka_nginx]}" "${R[ka_tlskit]}" "$(ratio "${R[ka_tlskit]}" "${R[ka_nginx]}")" "<=0.6"
+printf '%-44s %12s %12s %7s %7s\n' "RSS per idle TLS connection (KiB)" "${R[mem_nginx]}" "${R[mem_tlskit]}" "$(ratio "${R[mem_tlskit]}" "${R[mem_nginx]}")" "<=1.0"
+printf '%-44s %12s %12s %7s %7s\n' "p99 latency at 1,000 req/s (us)" "$(p99 "${R[lat_nginx]}")" "$(p99 "${R[lat_tlskit]}")" "$(ratio "$(p99 "${R[lat_tlskit]}")" "$(p99 "${R[lat_nginx]}")")" "<=1.0"
+echo
+echo "handshakes: nginx ${R[hsn_nginx]}, tlskit ${R[hsn_tlskit]}; resumed: nginx ${R[ngx_reused]} (\$ssl_session_reused), tlskit ${R[tk_resumed]}"
+echo "keep-alive requests: nginx ${R[kan_nginx]}, tlskit ${R[kan_tlskit]}"
+echo "latency nginx:  ${R[lat_nginx]}"
+echo "latency tlskit: ${R[lat_tlskit]}"
