@@ -46,8 +46,9 @@ EXAMPLES := $(BUILD)/examples/client $(BUILD)/examples/server
 DEPS_STAMP := $(BUILD)/.deps-build
 FLAGS_STAMP := $(BUILD)/.flags
 
-.SECONDARY:
-.PHONY: all deps test-deps test run install uninstall fuzz format check-format clean unit
+# Objects made by chained rules are kept, so a second make does not relink everything.
+.SECONDARY: $(UNIT_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/examples/client.o $(BUILD)/obj/examples/server.o
+.PHONY: FORCE all deps test-deps test run install uninstall fuzz format check-format clean unit
 all: $(BUILD)/libtlskit.a $(BUILD)/libtlskit.so $(BUILD)/tlskit $(EXAMPLES) $(BUILD)/tlskit.pc
 
 # Installs what the build needs, only when something is missing (scripts/install-deps).
