@@ -4,7 +4,8 @@
 # for both clients). Measures (1) a 1 GiB download over one connection: MB/s and the client's
 # CPU seconds (user+sys), median of RUNS; (2) client CPU per full handshake: N sequential
 # fetches of a small file, user+sys of all the client processes, divided by N.
-# Usage: bench/client.sh [RUNS, default 3] [N, default 200]. Loopback only; every loop bounded.
+# The server runs on CPU 1 and the clients on CPU 0. Usage: bench/client.sh [RUNS, default 3]
+# [N, default 200]. Loopback only; every loop bounded.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 RUNS=${1:-3}
@@ -59,14 +60,21 @@ http {
     }
 }
 NGX
-"$NGINX" -p "$tmp" -c "$tmp/nginx.conf" >"$tmp/logs/nginx.out" 2>&1 &
+# The server on CPU 1, the clients on CPU 0 (when there are two), as bench/serve.sh does.
+PIN_S=()
+PIN_C=()
+if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+    PIN_S=(taskset -c 1)
+    PIN_C=(taskset -c 0)
+fi
+"${PIN_S[@]}" "$NGINX" -p "$tmp" -c "$tmp/nginx.conf" >"$tmp/logs/nginx.out" 2>&1 &
 pids+=("$!")
 for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
 
 U="https://localhost:$PORT"
 SUITE=TLS_AES_128_GCM_SHA256
-TK=("$TLSKIT" get -s --cafile "$CA" --ciphersuites "$SUITE")
-CU=("$CURL" -s --fail --cacert "$CA" --tlsv1.3 --tls13-ciphers "$SUITE")
+TK=("${PIN_C[@]}" "$TLSKIT" get -s --cafile "$CA" --ciphersuites "$SUITE")
+CU=("${PIN_C[@]}" "$CURL" -s --fail --cacert "$CA" --tlsv1.3 --tls13-ciphers "$SUITE")
 
 # timed CMD...: runs CMD under /usr/bin/time; prints "elapsed user sys".
 timed() {
@@ -95,12 +103,13 @@ done
 hs() {
     local out=$1
     shift
+    # shellcheck disable=SC2016 # the inner script expands its own arguments
     /usr/bin/time -f '%e %U %S' -o "$out" bash -c 'for ((i = 0; i < $1; i++)); do "${@:2}" >/dev/null || exit 1; done' _ "$N" "$@"
 }
 hs "$tmp/hs.tk" "${TK[@]}" "$U/small.txt"
 hs "$tmp/hs.cu" "${CU[@]}" "$U/small.txt"
 # The same loop running /bin/true: the shell's own share, subtracted from both.
-hs "$tmp/hs.base" /bin/true
+hs "$tmp/hs.base" "${PIN_C[@]}" /bin/true
 base=$(awk '{print $2 + $3}' "$tmp/hs.base")
 for c in tk cu; do
     awk -v b="$base" -v n="$N" '{printf "%.3f\n", ($2 + $3 - b) * 1000 / n}' "$tmp/hs.$c" >"$tmp/hscpu.$c"

@@ -10,27 +10,31 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: tlskit cert [--days N] [--ecdsa|--rsa] [--out FILE] NAME...\n"
-               "       tlskit cert --ca-path\n"
-               "\n"
-               "Issues one bundle (key, certificate, intermediate: the order 'tlskit serve --cert'\n"
-               "reads) for the host names and IP addresses NAME... from the development CA under\n"
-               "$TLSKIT_HOME (default ~/.local/share/tlskit), made on first use.\n"
-               "\n"
-               "  --days N     validity (default 365)\n"
-               "  --ecdsa      ECDSA P-256 key (default)\n"
-               "  --rsa        RSA 2048 key\n"
-               "  --out FILE   where to write the bundle (default NAME.pem, private)\n"
-               "  --ca-path    print the CA certificate's path (for --cafile, curl --cacert)\n");
+    fprintf(f,
+            "usage: tlskit cert [--days N] [--ecdsa|--rsa] [--out FILE] NAME...\n"
+            "       tlskit cert --ca-path\n"
+            "\n"
+            "Issues one bundle (key, certificate, intermediate: the order 'tlskit serve --cert'\n"
+            "reads) for the host names and IP addresses NAME... from the development CA under\n"
+            "$TLSKIT_HOME (default ~/.local/share/tlskit), made on first use.\n"
+            "\n"
+            "  --days N     validity (default 365)\n"
+            "  --ecdsa      ECDSA P-256 key (default)\n"
+            "  --rsa        RSA 2048 key\n"
+            "  --out FILE   where to write the bundle (default NAME.pem, private)\n"
+            "  --ca-path    print the CA certificate's path (for --cafile, curl --cacert)\n");
 }
 
 int cmd_cert(int argc, char **argv)
 {
     enum { O_DAYS = 256, O_ECDSA, O_RSA, O_OUT, O_CA_PATH };
     static const struct option longopts[] = {
-        {"days", required_argument, NULL, O_DAYS}, {"ecdsa", no_argument, NULL, O_ECDSA},
-        {"rsa", no_argument, NULL, O_RSA},         {"out", required_argument, NULL, O_OUT},
-        {"ca-path", no_argument, NULL, O_CA_PATH}, {"help", no_argument, NULL, 'h'},
+        {"days", required_argument, NULL, O_DAYS},
+        {"ecdsa", no_argument, NULL, O_ECDSA},
+        {"rsa", no_argument, NULL, O_RSA},
+        {"out", required_argument, NULL, O_OUT},
+        {"ca-path", no_argument, NULL, O_CA_PATH},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int days = 365, rsa = 0, ca_path = 0, c;
@@ -98,8 +102,8 @@ int cmd_cert(int argc, char **argv)
         }
         out = def;
     }
-    if (devca_issue(home, (const char *const *)(argv + optind), (size_t)(argc - optind), days,
-                    rsa, out, err, sizeof(err)) != 0) {
+    if (devca_issue(home, (const char *const *)(argv + optind), (size_t)(argc - optind), days, rsa,
+                    out, err, sizeof(err)) != 0) {
         fprintf(stderr, "tlskit cert: %s\n", err);
         return EXIT_USAGE;
     }

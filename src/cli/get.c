@@ -406,7 +406,10 @@ int cmd_get(int argc, char **argv)
             g.headers[g.nheaders++] = "Content-Type: application/x-www-form-urlencoded";
         }
     }
-    g.meter = !g.silent && !isatty(STDOUT_FILENO) && isatty(STDERR_FILENO) && !g.head_only;
+    /* As curl: a meter when the body does not go to the terminal and stderr does. */
+    int to_file = g.output != NULL && strcmp(g.output, "-") != 0;
+    g.meter =
+        !g.silent && (to_file || !isatty(STDOUT_FILENO)) && isatty(STDERR_FILENO) && !g.head_only;
     if (client_init(&c, &g.co.tls, &e) != 0) {
         have_err = 1;
         goto out;

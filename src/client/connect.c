@@ -143,6 +143,23 @@ void client_free(struct client *c)
     c->cfg = NULL;
 }
 
+/* Passes each attempt on to the caller's callback and keeps the address that connected. */
+struct attempt_tap {
+    const struct client_tls_opts *o;
+    char connected[80];
+};
+
+static void tap_attempt(void *arg, const char *address, const char *result)
+{
+    struct attempt_tap *t = arg;
+    if (result == NULL) {
+        snprintf(t->connected, sizeof(t->connected), "%s", address);
+    }
+    if (t->o->on_attempt) {
+        t->o->on_attempt(t->o->arg, address, result);
+    }
+}
+
 int client_open(struct client *c, const char *host, unsigned port, struct tlskit_conn **out,
                 struct client_err *e)
 {
@@ -161,12 +178,13 @@ int client_open(struct client *c, const char *host, unsigned port, struct tlskit
     if (o->servername && tlskit_conn_set_servername(conn, o->servername) != 0) {
         return client_fail(e, TLSKIT_ERR_USAGE, "--servername: %s", tlskit_conn_error(conn));
     }
+    struct attempt_tap tap = {.o = o, .connected = "?"};
     struct tlskit_connect_opts co = {
         .family = o->family,
         .timeout_ms = o->timeout_ms,
         .connect_to = r == 1 ? addr : NULL,
-        .on_attempt = o->on_attempt,
-        .arg = o->arg,
+        .on_attempt = tap_attempt,
+        .arg = &tap,
     };
     snprintf(ports, sizeof(ports), "%u", port);
     if (tlskit_conn_connect(conn, host, ports, &co) != 0) {
@@ -177,7 +195,13 @@ int client_open(struct client *c, const char *host, unsigned port, struct tlskit
         o->on_handshake(o->arg, conn, ok);
     }
     if (!ok) {
-        return client_fail(e, tlskit_conn_error_kind(conn), "%s", tlskit_conn_error(conn));
+        enum tlskit_error_kind k = tlskit_conn_error_kind(conn);
+        if (k == TLSKIT_ERR_IO || k == TLSKIT_ERR_TIMEOUT) {
+            /* A reset or a silence: name where it happened. */
+            return client_fail(e, k, "%s (%s port %u, address %s)", tlskit_conn_error(conn), host,
+                               port, tap.connected);
+        }
+        return client_fail(e, k, "%s", tlskit_conn_error(conn));
     }
     return 0;
 }

@@ -23,15 +23,15 @@ struct xfer {
     size_t len;
 };
 
-/* The connection's error in E. A refusal (handshake, verification) is its own sentence; other
- * failures are prefixed with the step: "reading the body from host:port: ...". */
+/* The connection's error in E: the library's sentence first, then, unless it is a refusal
+ * (handshake, verification), the step: "... (reading the body from host:port)". */
 static int conn_fail(struct xfer *x, const char *step, struct client_err *e)
 {
     enum tlskit_error_kind k = tlskit_conn_error_kind(x->conn);
     if (k == TLSKIT_ERR_HANDSHAKE || k == TLSKIT_ERR_VERIFY) {
         return client_fail(e, k, "%s", tlskit_conn_error(x->conn));
     }
-    return client_fail(e, k, "%s %s: %s", step, x->where, tlskit_conn_error(x->conn));
+    return client_fail(e, k, "%s (%s %s)", tlskit_conn_error(x->conn), step, x->where);
 }
 
 /* Writes S[0..N) to the connection, naming the step in a failure. */
@@ -439,6 +439,9 @@ int client_fetch(struct client *c, const struct url *url, const struct client_re
         snprintf(x.where, sizeof(x.where), cur.host_type == URL_HOST_IPV6 ? "[%s]:%u" : "%s:%u",
                  cur.host, cur.port);
         int r = exchange(&x, method, req, body, same_origin, sink, res, &next, &follow, e);
+        if (r == 0) {
+            (void)tlskit_conn_close(x.conn); /* close_notify: we end on purpose */
+        }
         tlskit_conn_free(x.conn);
         x.conn = NULL;
         if (r != 0) {

@@ -400,11 +400,20 @@ static int do_io(struct srv_conn *c)
     if (had_out && flush(c) < 0) {
         return -1;
     }
-    if (read_dispatch(c) < 0) {
-        return -1;
-    }
-    if (c->out_len > c->out_off && flush(c) < 0) {
-        return -1;
+    for (;;) {
+        if (read_dispatch(c) < 0) {
+            return -1;
+        }
+        if (c->out_len > c->out_off && flush(c) < 0) {
+            return -1;
+        }
+        /* All output left within this call, and input still waits (held back by
+         * back-pressure, or read ahead inside TLS): no socket event would bring us back, so
+         * go on now. Ends when the input is used up or the peer stops taking output. */
+        if (c->finish || c->out_len > c->out_off ||
+            (!c->busy && tlskit_conn_pending(c->tls) == 0)) {
+            break;
+        }
     }
     int out_pending = c->out_len > c->out_off;
     if (c->finish) {
@@ -439,9 +448,20 @@ static void io_cb(struct ev_loop *loop, ev_io *io, int revents)
     case C_PEEK:
         r = do_peek(c);
         break;
-    case C_HANDSHAKE:
+    case C_HANDSHAKE: {
+        /* The call that ends the handshake also writes the session ticket, and usually the
+         * answer to a request that came with the client's Finished (and close_notify after
+         * it): corked, they leave in one segment instead of three. Uncorked when the
+         * callback ends, so nothing waits; a close sends what is queued anyway. */
+        int fd = fd_of(c), on = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof(on));
         r = do_handshake(c);
+        if (r == 0) {
+            on = 0;
+            setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof(on));
+        }
         break;
+    }
     case C_OPEN:
     case C_CLOSING:
         r = do_io(c);
@@ -466,9 +486,8 @@ static void expire(struct srv_conn *c)
     case C_HANDSHAKE:
         w->st.timeouts++;
         w->st.handshake_failed++;
-        srv_log(SRV_INFO, "handshake timed out", "peer", peer_str(c, peer, sizeof(peer)),
-                "state", c->state == C_PEEK ? "nothing received" : "handshake unfinished",
-                NULL);
+        srv_log(SRV_INFO, "handshake timed out", "peer", peer_str(c, peer, sizeof(peer)), "state",
+                c->state == C_PEEK ? "nothing received" : "handshake unfinished", NULL);
         kill_conn(c);
         return;
     case C_OPEN:

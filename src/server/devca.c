@@ -41,8 +41,9 @@ int devca_home(char *buf, size_t len, char *err, size_t errlen)
     } else {
         const char *home = getenv("HOME");
         if (home == NULL || home[0] == '\0') {
-            snprintf(err, errlen, "neither TLSKIT_HOME nor HOME is set: set TLSKIT_HOME to a "
-                                  "private directory for the development CA");
+            snprintf(err, errlen,
+                     "neither TLSKIT_HOME nor HOME is set: set TLSKIT_HOME to a "
+                     "private directory for the development CA");
             return -1;
         }
         n = snprintf(buf, len, "%s/.local/share/tlskit", home);

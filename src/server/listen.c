@@ -78,7 +78,8 @@ int srv_bind(const char *spec, int reuseport, int *fds, size_t *n, size_t max, c
     hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
     int gai = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
     if (gai != 0) {
-        snprintf(err, errlen, "--listen %s: cannot resolve '%s': %s", spec, host, gai_strerror(gai));
+        snprintf(err, errlen, "--listen %s: cannot resolve '%s': %s", spec, host,
+                 gai_strerror(gai));
         return -1;
     }
     for (struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next) {
@@ -96,8 +97,8 @@ int srv_bind(const char *spec, int reuseport, int *fds, size_t *n, size_t max, c
             snprintf(err, errlen, "--listen: too many addresses (at most %zu)", max);
             goto out;
         }
-        int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                        ai->ai_protocol);
+        int fd =
+            socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
         if (fd < 0) {
             snprintf(why, sizeof(why), "%s: %s", abuf, strerror(errno));
             continue;
@@ -119,9 +120,9 @@ int srv_bind(const char *spec, int reuseport, int *fds, size_t *n, size_t max, c
             }
             snprintf(err, errlen, "--listen %s: cannot listen on %s port %s: %s%s", spec, abuf,
                      port, strerror(e),
-                     e == EADDRINUSE  ? " (another server has it: stop it or choose another port)"
-                     : e == EACCES ? " (ports under 1024 need root or CAP_NET_BIND_SERVICE)"
-                                   : "");
+                     e == EADDRINUSE ? " (another server has it: stop it or choose another port)"
+                     : e == EACCES   ? " (ports under 1024 need root or CAP_NET_BIND_SERVICE)"
+                                     : "");
             goto out;
         }
         fds[(*n)++] = fd;

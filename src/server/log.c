@@ -107,8 +107,9 @@ void srv_log(enum srv_level level, const char *msg, ...)
     va_list ap;
     stamp(ts, sizeof(ts));
     if (log_json) {
-        len += (size_t)snprintf(b, sizeof(b), "{\"time\":\"%s\",\"level\":\"%s\",\"pid\":%ld,\"msg\":\"",
-                                ts, level_name(level), (long)getpid());
+        len += (size_t)snprintf(b, sizeof(b),
+                                "{\"time\":\"%s\",\"level\":\"%s\",\"pid\":%ld,\"msg\":\"", ts,
+                                level_name(level), (long)getpid());
         json_esc(b, sizeof(b), &len, msg, strlen(msg));
         len += (size_t)snprintf(b + len, sizeof(b) - len, "\"");
     } else {
@@ -169,8 +170,8 @@ void srv_log_access_line(const char *ip, unsigned port, const char *method, size
     }
     stamp(ts, sizeof(ts));
     if (log_json) {
-        len += (size_t)snprintf(b, sizeof(b), "{\"time\":\"%s\",\"ip\":\"%s\",\"port\":%u,\"method\":\"",
-                                ts, ip, port);
+        len += (size_t)snprintf(
+            b, sizeof(b), "{\"time\":\"%s\",\"ip\":\"%s\",\"port\":%u,\"method\":\"", ts, ip, port);
         json_esc(b, sizeof(b), &len, method, mlen);
         len += (size_t)snprintf(b + len, sizeof(b) - len, "\",\"target\":\"");
         json_esc(b, sizeof(b), &len, target, tlen);

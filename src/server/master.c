@@ -19,8 +19,7 @@
 #define MAX_WORKERS 256
 
 int srv_build(const struct srv_options *o, const struct tlskit_config *share,
-              struct tlskit_config **cfg_out, struct tlskit_ctx **ctx_out, char *err,
-              size_t errlen)
+              struct tlskit_config **cfg_out, struct tlskit_ctx **ctx_out, char *err, size_t errlen)
 {
     struct tlskit_config *cfg = tlskit_config_new();
     struct tlskit_ctx *ctx = NULL;

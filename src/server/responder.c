@@ -208,9 +208,12 @@ static ssize_t on_data(struct srv_conn *c, const char *buf, size_t len)
         respond(c, status, "text/plain; charset=utf-8", body, sent, 0, keep, http10, "GET, HEAD");
     } else if (eq(path, "/")) {
         char body[64];
-        int bl = snprintf(body, sizeof(body), "%s\n", srv_conn_peer_ip(c));
+        const char *ip = srv_conn_peer_ip(c);
+        size_t il = strlen(ip); /* at most INET6_ADDRSTRLEN - 1 */
+        memcpy(body, ip, il);
+        body[il] = '\n';
         status = 200;
-        sent = (size_t)bl;
+        sent = il + 1;
         respond(c, status, "text/plain; charset=utf-8", body, sent, head, keep, http10, NULL);
     } else if (eq(path, "/json")) {
         char body[2048];

@@ -19,12 +19,12 @@ struct srv_options {
     const char *min_tls, *ciphers, *ciphersuites, *groups;
     int workers;
     double handshake_timeout, header_timeout, idle_timeout, grace; /* seconds */
-    long max_conns;     /* over all workers; 0: no limit beyond the descriptor limit */
-    const char *user;   /* drop to this user once bound and loaded */
-    int log_json;       /* --log-format json */
+    long max_conns;         /* over all workers; 0: no limit beyond the descriptor limit */
+    const char *user;       /* drop to this user once bound and loaded */
+    int log_json;           /* --log-format json */
     const char *access_log; /* NULL: none; "-": stdout; else a file appended to */
-    int dev;            /* development certificate: no HSTS */
-    int reuseport;      /* one SO_REUSEPORT socket per worker instead of a shared one */
+    int dev;                /* development certificate: no HSTS */
+    int reuseport;          /* one SO_REUSEPORT socket per worker instead of a shared one */
 };
 
 /* ---- the handler contract ---- */

@@ -30,8 +30,10 @@ static void accept_cb(struct ev_loop *loop, ev_io *io, int revents)
     (void)loop;
     (void)revents;
     struct srv_worker *w = io->data;
-    /* A bounded batch per wake-up: the other workers and connections get their turn. */
-    for (int i = 0; i < 32; i++) {
+    /* One per wake-up (level-triggered: the loop reports the socket again while clients
+     * wait), which spares the failing accept() that ends a batch, and spreads new
+     * connections over the workers sharing the socket. */
+    for (int i = 0; i < 1; i++) {
         if (w->max_conns > 0 && w->nconns >= w->max_conns) {
             /* Full: stop accepting (the kernel queues new clients) until a slot frees. */
             listeners_stop(w);
@@ -47,8 +49,8 @@ static void accept_cb(struct ev_loop *loop, ev_io *io, int revents)
                  * connections close; the kernel keeps the queue meanwhile. */
                 w->st.accept_errors++;
                 if (w->st.accept_errors == 1 || w->st.accept_errors % 100 == 0) {
-                    srv_log(SRV_WARN, "accept paused for 100 ms: out of file descriptors",
-                            "error", strerror(errno), "hint",
+                    srv_log(SRV_WARN, "accept paused for 100 ms: out of file descriptors", "error",
+                            strerror(errno), "hint",
                             "raise the limit (ulimit -n) or lower --max-conns", NULL);
                 }
                 listeners_stop(w);

@@ -2,6 +2,7 @@
 # test_client_badssl.sh: a local badssl.com made at test time: 'tlskit get' accepts the good
 # servers and refuses each bad one with the documented exit code and a message naming the
 # problem (openssl s_server on loopback, certificates from tests/certs/mkcerts.sh).
+# shellcheck disable=SC2016 # bash -c '...' _ ARG scripts expand $1 themselves
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/integration/peers/client_lib.sh
@@ -117,18 +118,29 @@ stop "$SRV_PID"
 
 # --- refused: protocol ---
 srv_start ecdsa -tls1 "${LOW[@]}"
+check "the TLS 1.0-only server really speaks TLS 1.0" bash -c 'echo | openssl s_client -connect "127.0.0.1:$1" -tls1 -cipher "DEFAULT@SECLEVEL=0" 2>&1 | grep -qE "Protocol *: TLSv1$"' _ "$PORT"
 get_case "TLS 1.0-only server" 4 "${CA[@]}" "https://localhost:$PORT/" -- "protocol version" \
     "TLS 1.0/1.1"
 stop "$SRV_PID"
 
 srv_start ecdsa -tls1_1 "${LOW[@]}"
+check "the TLS 1.1-only server really speaks TLS 1.1" bash -c 'echo | openssl s_client -connect "127.0.0.1:$1" -tls1_1 -cipher "DEFAULT@SECLEVEL=0" 2>&1 | grep -qE "Protocol *: TLSv1.1$"' _ "$PORT"
 get_case "TLS 1.1-only server" 4 "${CA[@]}" "https://localhost:$PORT/" -- "protocol version" \
     "TLS 1.0/1.1"
 stop "$SRV_PID"
 
-srv_start rsa -tls1_2 -dhparam "$C/dh1024.pem" -cipher 'DHE-RSA-AES128-GCM-SHA256@SECLEVEL=0'
+# A DHE-only TLS 1.2 server with a 1024-bit group (Python: openssl s_server on 3.0 ignores
+# -dhparam and serves 2048 bits). By default we offer no DHE at all; asked for DHE, the
+# group is refused as too small.
+PORT=$(free_port)
+bg "$T_TMP/dhe.log" "$PYTHON" "$PEERS/client_dhe_server.py" 127.0.0.1 "$PORT" "$C/rsa.pem" "$C/dh1024.pem"
+SRV_PID=$BG_PID
+wait_port "$PORT"
+check "the DHE server really offers a 1024-bit group" bash -c 'echo | openssl s_client -connect "127.0.0.1:$1" -cipher "DHE-RSA-AES128-GCM-SHA256@SECLEVEL=0" 2>&1 | grep -q "Server Temp Key: DH, 1024 bits"' _ "$PORT"
 get_case "DHE-only server with a 1024-bit group" 4 "${CA[@]}" "https://localhost:$PORT/" \
     -- "no shared cipher" "DHE"
+get_case "DHE-only server, DHE asked for: 1024-bit group refused" 4 "${CA[@]}" \
+    --ciphers DHE-RSA-AES128-GCM-SHA256 "https://localhost:$PORT/" -- "weak key exchange" "2048"
 stop "$SRV_PID"
 
 t_done

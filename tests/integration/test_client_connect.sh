@@ -36,11 +36,14 @@ contains "--quiet: bytes arrived" "$T_TMP/out" "got 3 bytes"
 
 # A slow writer: the peer's greeting comes out before stdin ends.
 {
-    sleep 1
+    sleep 6
     printf 'late'
 } | "$TLSKIT" connect -q "${CA[@]}" "localhost:$PORT" >"$T_TMP/out" 2>"$T_TMP/err" &
 CPID=$!
-sleep 0.6
+for ((i = 0; i < 50; i++)); do # up to 5 s, before stdin ends (slow under valgrind)
+    grep -q "hello from the server" "$T_TMP/out" 2>/dev/null && break
+    sleep 0.1
+done
 contains "connect: output flows while stdin is still open" "$T_TMP/out" "hello from the server"
 wait "$CPID"
 RC=$?

@@ -3,6 +3,7 @@
 # (peers/client_http_server.py): Content-Length, chunked, read-until-close, 1xx, redirects
 # and the https-to-http refusal, --fail, -I, -i, -o, -X, -d, --data-binary, -H, and
 # responses that are not HTTP.
+# shellcheck disable=SC2016 # bash -c '...' _ ARG scripts expand $1 themselves
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/integration/peers/client_lib.sh
@@ -97,12 +98,22 @@ contains "303: GET" "$T_TMP/out" "GET /echo"
 get_case "-L 307 keeps POST and the body" 0 "${CA[@]}" -L -d x=1 "$U/307"
 contains "307: POST" "$T_TMP/out" "POST /echo"
 contains "307: body sent again" "$T_TMP/out" "x=1"
+get_case "-L to the same host keeps Authorization" 0 "${CA[@]}" -L -H "Authorization: Bearer s3cret" "$U/307"
+contains "same host: Authorization sent" "$T_TMP/out" "Authorization: Bearer s3cret"
+get_case "-L to another host" 0 "${CA[@]}" -L --resolve "tlskit.test:$PORT:127.0.0.1" \
+    -H "Authorization: Bearer s3cret" -H "Cookie: a=b" -H "X-Keep: yes" "$U/to-other"
+contains "another host: reached it" "$T_TMP/out" "Host: tlskit.test:$PORT"
+contains "another host: other headers kept" "$T_TMP/out" "X-Keep: yes"
+check "another host: Authorization and Cookie not sent" bash -c '! grep -qiE "^(Authorization|Cookie):" "$1"' _ "$T_TMP/out"
 get_case "-L -i prints every head" 0 "${CA[@]}" -L -i "$U/redirect/1"
 contains "-L -i: the redirect head" "$T_TMP/out" "HTTP/1.1 302"
 
 # Broken or non-HTTP peers
 get_case "response that is not HTTP" 7 "${CA[@]}" "$U/not-http" -- "not HTTP" "SSH-2.0"
 ALLOW_OUT=1 get_case "truncated Content-Length body" 7 "${CA[@]}" "$U/truncated" -- "truncated" "10 of the 100"
+start=$(date +%s)
+ALLOW_OUT=1 get_case "a server silent in the middle of the body times out" 6 "${CA[@]}" --timeout 1 "$U/stall" -- "timed out" "body"
+check "--timeout 1 mid-body ends within 5 s" test $(($(date +%s) - start)) -le 5
 get_case "malformed chunk" 7 "${CA[@]}" "$U/bad-chunk" -- "chunked"
 get_case "http:// URL refused" 2 "${CA[@]}" "http://localhost:$PORT/cl" -- "speaks only TLS" "https://"
 get_case "bad URL" 2 "${CA[@]}" "https://local host/" -- "bad URL"
@@ -114,6 +125,8 @@ get_case "-o into a missing directory" 2 "${CA[@]}" -o "$T_TMP/nodir/x" "$U/cl" 
 if command -v script >/dev/null; then
     script -qec "'$TLSKIT' get --cafile '$C/ca.pem' '$U/zeros/3000000' 2>/dev/tty >/dev/null" "$T_TMP/tty.log" >/dev/null 2>&1
     contains "progress meter on a terminal's stderr" "$T_TMP/tty.log" "MiB"
+    script -qec "'$TLSKIT' get --cafile '$C/ca.pem' -o '$T_TMP/m.bin' '$U/zeros/3000000'" "$T_TMP/tty3.log" >/dev/null 2>&1
+    contains "progress meter with -o FILE on a terminal" "$T_TMP/tty3.log" "100.0%"
     script -qec "'$TLSKIT' get -s --cafile '$C/ca.pem' '$U/zeros/3000000' 2>/dev/tty >/dev/null" "$T_TMP/tty2.log" >/dev/null 2>&1
     check "-s silences the meter" bash -c '! grep -q MiB "$1"' _ "$T_TMP/tty2.log"
 fi

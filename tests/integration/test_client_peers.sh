@@ -2,6 +2,7 @@
 # test_client_peers.sh: 'tlskit get' and 'tlskit connect' against real peers on loopback: the
 # seed's Python server, gnutls-serv, nginx (TLS 1.2 and 1.3, ALPN, client certificates) and
 # openssl s_server -WWW; each check names the peer and what it proves.
+# shellcheck disable=SC2016 # bash -c '...' _ ARG scripts expand $1 themselves
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/integration/peers/client_lib.sh

@@ -64,6 +64,9 @@ printf 'GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET / HTTP/1.0\r\n\r\n' 
 check "HTTP/1.0 with keep-alive gets two answers" test "$(grep -c '^HTTP/1.1 200' "$O")" -eq 2
 contains "HTTP/1.0 keep-alive is confirmed" "$O" "Connection: keep-alive"
 
+timeout 60 "$PYTHON" "$PEERS/pipeline.py" 127.0.0.1 "$PORT" "$C/ca.pem" 20000 2 >"$O" 2>&1
+contains "20,000 pipelined requests, answers read late (back-pressure): all answered" "$O" "answers=20000"
+
 # --- malformed, oversized, slow ---
 printf 'GET / HTTP/1.1\r\nBad Header\r\n\r\nGET / HTTP/1.1\r\n\r\n' | raw_tls 127.0.0.1 "$PORT" "$C/ca.pem" >"$O"
 contains "malformed request: 400" "$O" "HTTP/1.1 400"

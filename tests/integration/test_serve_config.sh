@@ -66,6 +66,16 @@ fi
 contains "the refused handshake is logged with the offered version" "$T_TMP/s4.log" "offered=TLSv1.2"
 stop "$SRV_PID"
 
+# --user: only root can switch; then no process of the server keeps root.
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+    start_server "$T_TMP/s6.log" --cert "$C/ecdsa.pem" --workers 2 --user nobody
+    curl_s --resolve "localhost:$PORT:127.0.0.1" "https://localhost:$PORT/" >"$E"
+    contains "--user nobody: serves" "$E" "127.0.0.1"
+    users=$(ps -o user= -p "$SRV_PID" $(pgrep -P "$SRV_PID") | sort -u | tr -d ' ')
+    check "--user nobody: the main process and workers run as nobody" test "$users" = nobody
+    stop "$SRV_PID"
+fi
+
 # --- the development CA ---
 check "tlskit cert --ca-path prints the CA under TLSKIT_HOME" \
     test "$("$TLSKIT" cert --ca-path)" = "$TLSKIT_HOME/ca.pem"

@@ -6,16 +6,19 @@ Each path shows one HTTP behaviour; the connection is closed after each response
   /1xx             100 and 103 before the 200   /echo          echoes method, headers and body
   /redirect/N      N redirects, then 200        /loop          redirects to itself
   /to-http         redirects to http://         /rel           relative redirect to "cl"
+  /to-other        redirects to https://tlskit.test:PORT/echo (another host)
   /303             303 to /echo                 /307           307 to /echo (keeps the method)
   /status/N        status N with a short body   /not-http      bytes that are not HTTP
   /truncated       Content-Length 100, 10 sent  /bad-chunk     a malformed chunk size
   /zeros/N         N zero bytes (Content-Length), streamed
   /zeros-chunked/N N zero bytes, chunked        /nobody        204 No Content
+  /stall           10 body bytes, then 10 s of silence
 """
 import socket
 import ssl
 import sys
 import threading
+import time
 
 HOST, PORT, BUNDLE = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 
@@ -98,6 +101,8 @@ def handle(conn):
         respond(conn, 302, b"", "Location: %s/loop\r\n" % base)
     elif target == "/to-http":
         respond(conn, 301, b"", "Location: http://%s:%d/cl\r\n" % (HOST, PORT))
+    elif target == "/to-other":
+        respond(conn, 302, b"", "Location: https://tlskit.test:%d/echo\r\n" % PORT)
     elif target == "/rel":
         respond(conn, 301, b"", "Location: cl\r\n")
     elif target == "/303":
@@ -116,6 +121,9 @@ def handle(conn):
         zeros(conn, int(target.rsplit("/", 1)[1]), False)
     elif target.startswith("/zeros-chunked/"):
         zeros(conn, int(target.rsplit("/", 1)[1]), True)
+    elif target == "/stall":
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789")
+        time.sleep(10)
     elif target == "/nobody":
         respond(conn, 204, b"", length=False)
     else:
