@@ -82,7 +82,7 @@ minof() { "$PY" -c "import statistics, sys; print(statistics.median(float(x) for
 
 # ---- 1. full handshakes, no resumption (openssl s_time -new: a fresh session each time) ----
 declare -A HS KA
-for r in $(seq "$ROUNDS"); do
+for _ in $(seq "$ROUNDS"); do
     for s in nginx tlskit; do
         if [ $s = nginx ]; then P=$NP; PID=$NGX_PID; else P=$TP; PID=$TK_PID; fi
         c0=$(cpu_ticks "$PID")
@@ -105,7 +105,7 @@ R[ngx_reused]=$(grep -c '^r$' "$tmp/nginx/logs/access.log" || true)
 R[ngx_lines]=$(wc -l <"$tmp/nginx/logs/access.log")
 
 # ---- 2. keep-alive requests (wrk, 50 connections) ----
-for r in $(seq "$ROUNDS"); do
+for _ in $(seq "$ROUNDS"); do
     for s in nginx tlskit; do
         if [ $s = nginx ]; then P=$NP; PID=$NGX_PID; else P=$TP; PID=$TK_PID; fi
         c0=$(cpu_ticks "$PID")
@@ -136,7 +136,7 @@ done
 # Alternated ROUNDS times; each server's median p99 is reported.
 declare -A LAT
 R[p99_nginx]=
-for r in $(seq "$ROUNDS"); do
+for _ in $(seq "$ROUNDS"); do
     for s in nginx tlskit; do
         if [ $s = nginx ]; then P=$NP; else P=$TP; fi
         out=$(taskset -c 0 "$PY" "$top/bench/serve_latency.py" 127.0.0.1 "$P" "$CA" 1000 "$SECS" 10)

@@ -231,10 +231,9 @@ TLSKIT_API ssize_t tlskit_conn_write(struct tlskit_conn *conn, const void *buf, 
 TLSKIT_API int tlskit_conn_eof_clean(const struct tlskit_conn *conn);
 /* Send close_notify (once). 0, -1 or TLSKIT_WANT_*. Does not wait for the peer's. */
 TLSKIT_API int tlskit_conn_close(struct tlskit_conn *conn);
-/* Bytes already decrypted and buffered, readable without waiting for the socket. A server
- * connection reads ahead: this is then at least 1 while whole records wait undecrypted. A
- * client reads ahead too but counts only decrypted bytes here: read until TLSKIT_WANT_READ
- * before waiting on its socket. */
+/* Bytes already decrypted and buffered, readable without waiting for the socket. Connections
+ * read ahead: this is at least 1 while received records wait undecrypted, so a caller that
+ * polls the socket must first read until this is 0 (or until TLSKIT_WANT_READ). */
 TLSKIT_API size_t tlskit_conn_pending(const struct tlskit_conn *conn);
 /* The connection's socket (for poll()), or -1 when it runs over callbacks or has none. */
 TLSKIT_API int tlskit_conn_fd(const struct tlskit_conn *conn);

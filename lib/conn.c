@@ -353,8 +353,8 @@ int tlskit_conn_close(struct tlskit_conn *c)
 size_t tlskit_conn_pending(const struct tlskit_conn *c)
 {
     int n = SSL_pending(c->ssl);
-    if (n <= 0 && c->ctx->server && SSL_has_pending(c->ssl)) {
-        return 1; /* read ahead: records wait undecrypted (server contexts only) */
+    if (n <= 0 && SSL_has_pending(c->ssl)) {
+        return 1; /* read ahead: whole records wait undecrypted */
     }
     return n > 0 ? (size_t)n : 0;
 }

@@ -2,6 +2,7 @@
 # test_serve_chromium.sh: headless Chromium fetches /json from 'tlskit serve', trusting the
 # test CA through an NSS database in a throwaway HOME (no certificate errors ignored), all
 # inside a private network namespace with only loopback up.
+# shellcheck disable=SC2016 # the sh -c script expands its own $1..$6
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 

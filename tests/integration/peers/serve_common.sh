@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # serve_common.sh: helpers shared by the test_serve*.sh scripts (source after lib.sh).
 # start_server LOG ARGS...: starts 'tlskit serve' on a free port ($PORT) with ARGS, waits until
 # it accepts; sets $SRV_PID. The development CA goes to a throwaway TLSKIT_HOME.
