@@ -345,10 +345,7 @@ static struct tlskit_ctx *ctx_new(struct tlskit_config *cfg, int server)
          * recv per request instead of two. tlskit_conn_pending also counts records read
          * but not yet decrypted, so an event-driven caller knows to read again. */
         SSL_CTX_set_read_ahead(s, 1);
-        /* Our suite order (AES-128-GCM first: the SHA-256 of its key schedule runs on the CPU's
-         * SHA extensions, SHA-384 does not; about a tenth of a handshake's CPU), except for
-         * a client that puts ChaCha20 first (no AES hardware): it keeps ChaCha20. */
-        SSL_CTX_set_options(s, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_PRIORITIZE_CHACHA);
+        SSL_CTX_set_options(s, (uint64_t)tk_default_server_options);
         /* Client-initiated renegotiation is refused too (SSL_OP_NO_RENEGOTIATION above);
          * DHE, if a cipher string asks for it, gets a group sized to the key. */
         SSL_CTX_set_dh_auto(s, 1);

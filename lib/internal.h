@@ -111,6 +111,7 @@ extern const int tk_default_security_level;
 extern const unsigned tk_default_ticket_lifetime;
 extern const int tk_default_num_tickets;
 extern const long tk_default_options;
+extern const long tk_default_server_options;
 extern const unsigned long tk_default_verify_flags;
 extern const unsigned tk_default_host_flags;
 extern const int tk_expiry_warning_days;
