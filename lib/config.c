@@ -409,9 +409,8 @@ int tk_check_ciphers(struct tlskit_config *cfg, const char *ciphers)
                        ciphers, name);
             goto out;
         }
-        if (auth == NID_auth_psk || auth == NID_auth_srp || kx == NID_kx_psk ||
-            kx == NID_kx_srp || kx == NID_kx_rsa_psk || kx == NID_kx_dhe_psk ||
-            kx == NID_kx_ecdhe_psk) {
+        if (auth == NID_auth_psk || auth == NID_auth_srp || kx == NID_kx_psk || kx == NID_kx_srp ||
+            kx == NID_kx_rsa_psk || kx == NID_kx_dhe_psk || kx == NID_kx_ecdhe_psk) {
             continue; /* never negotiated without PSK/SRP set up; harmless */
         }
         usable++;
