@@ -183,8 +183,9 @@ TLSKIT_API int tlskit_conn_set_servername(struct tlskit_conn *conn, const char *
 
 /*
  * Use socket FD (connected, or accepted by a server). The caller keeps ownership and closes
- * it after tlskit_conn_free. A blocking socket blocks; one with SO_RCVTIMEO/SO_SNDTIMEO set
- * fails with TLSKIT_ERR_TIMEOUT when they expire. A non-blocking one gets TLSKIT_WANT_*.
+ * it after tlskit_conn_free (a socket that tlskit_conn_connect opened is closed when
+ * replaced). A blocking socket blocks; one with SO_RCVTIMEO/SO_SNDTIMEO set fails with
+ * TLSKIT_ERR_TIMEOUT when they expire. A non-blocking one gets TLSKIT_WANT_*.
  */
 TLSKIT_API int tlskit_conn_set_fd(struct tlskit_conn *conn, int fd);
 /* Use callbacks instead of a socket (for tests and custom transports). */
@@ -194,7 +195,8 @@ TLSKIT_API int tlskit_conn_set_cbs(struct tlskit_conn *conn, tlskit_read_cb rd, 
 /* Options for tlskit_conn_connect; zero them for the defaults. */
 struct tlskit_connect_opts {
     int family;             /* 0 for any, AF_INET or AF_INET6 */
-    int timeout_ms;         /* per address for connect, then for each read/write; 0: 30 s */
+    int timeout_ms;         /* per address for connect, for the whole (blocking) handshake,
+                               then for each read/write; 0: 30 s */
     const char *connect_to; /* connect to this address instead of resolving HOST (curl's
                                --resolve); HOST is still sent as SNI and verified */
     /* called for each address tried: result is NULL on success, else why it failed */
@@ -204,10 +206,10 @@ struct tlskit_connect_opts {
 
 /*
  * Client: resolve HOST, try each address in the resolver's order until one connects within
- * the timeout, and use that socket (blocking, with the timeout on reads and writes; the
- * connection owns it). Sets the server name to HOST unless one was set. Does not handshake.
- * Fails with TLSKIT_ERR_RESOLVE, TLSKIT_ERR_CONNECT (naming each address and why) or
- * TLSKIT_ERR_TIMEOUT. PORT is a number or a service name.
+ * the timeout, and use that socket (blocking; the handshake must end within the timeout,
+ * then each read and write; the connection owns it). Sets the server name to HOST unless
+ * one was set. Does not handshake. Fails with TLSKIT_ERR_RESOLVE, TLSKIT_ERR_CONNECT (naming
+ * each address and why) or TLSKIT_ERR_TIMEOUT. PORT is a number or a service name.
  */
 TLSKIT_API int tlskit_conn_connect(struct tlskit_conn *conn, const char *host, const char *port,
                                    const struct tlskit_connect_opts *opts);

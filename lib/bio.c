@@ -19,6 +19,22 @@ static void note_first(struct tlskit_conn *c, const char *buf, int n)
     }
 }
 
+/* A blocking handshake on our own socket must end within the timeout as a whole, not just
+ * get a byte per timeout: a peer trickling bytes would otherwise hold it for hours. Each wait
+ * gets only the time left. 0, or -1 when none is left (the caller reports a timeout). */
+static int arm_deadline(struct tlskit_conn *c)
+{
+    if (c->deadline_ms == 0) {
+        return 0;
+    }
+    int64_t left = c->deadline_ms - tk_now_ms();
+    if (left <= 0) {
+        return -1;
+    }
+    tk_sock_timeouts(c->fd, left);
+    return 0;
+}
+
 static int bio_read(BIO *b, char *buf, int len)
 {
     struct tlskit_conn *c = BIO_get_data(b);
@@ -36,6 +52,10 @@ static int bio_read(BIO *b, char *buf, int len)
             c->last_errno = EIO; /* the callback failed: an error, not an end of stream */
         }
         return n < 0 ? -1 : (int)n;
+    }
+    if (arm_deadline(c) != 0) {
+        BIO_set_retry_read(b);
+        return -1;
     }
     for (;;) {
         ssize_t n = recv(c->fd, buf, (size_t)len, 0);
@@ -68,6 +88,10 @@ static int bio_write(BIO *b, const char *buf, int len)
             c->last_errno = EIO;
         }
         return n < 0 ? -1 : (int)n;
+    }
+    if (arm_deadline(c) != 0) {
+        BIO_set_retry_write(b);
+        return -1;
     }
     for (;;) {
         ssize_t n = send(c->fd, buf, (size_t)len, MSG_NOSIGNAL);

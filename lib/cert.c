@@ -434,10 +434,14 @@ static unsigned char *read_file(struct tlskit_config *cfg, const char *path, siz
     }
     unsigned char *buf = malloc((size_t)st.st_size + 1);
     size_t got = 0;
+    int rerr = 0;
     while (buf && got < (size_t)st.st_size) {
         ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
         if (n < 0 && errno == EINTR) {
             continue;
+        }
+        if (n < 0) {
+            rerr = errno;
         }
         if (n <= 0) {
             break;
@@ -447,6 +451,13 @@ static unsigned char *read_file(struct tlskit_config *cfg, const char *path, siz
     close(fd);
     if (buf == NULL) {
         tk_err_set(&cfg->err, TLSKIT_ERR_CONFIG, "%s '%s': out of memory", what, path);
+        return NULL;
+    }
+    if (rerr != 0) {
+        /* A half-read file would be misreported as a PEM problem: say what happened. */
+        tk_err_set(&cfg->err, TLSKIT_ERR_CONFIG, "%s '%s' could not be read: %s", what, path,
+                   strerror(rerr));
+        free(buf);
         return NULL;
     }
     *len = got;

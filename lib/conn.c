@@ -62,6 +62,7 @@ void tlskit_conn_free(struct tlskit_conn *c)
     X509_free(c->vfy_cert);
     tk_err_clear(&c->err);
     free(c->servername);
+    free(c->alpn);
     free(c->verify_result);
     tlskit_ctx_free(c->ctx);
     free(c);
@@ -99,24 +100,31 @@ int tlskit_conn_set_servername(struct tlskit_conn *c, const char *name)
     if (n > 1 && copy[n - 1] == '.') {
         copy[n - 1] = '\0';
     }
-    free(c->servername);
-    c->servername = copy;
     int is_ip = inet_pton(AF_INET, copy, addr) == 1 || inet_pton(AF_INET6, copy, addr) == 1;
-    c->name_is_ip = is_ip;
-    int ok = 1;
-    if (!is_ip) {
+    /* A name set before is replaced whole: its SNI, host name and address all go, so that a
+     * later address is not checked against an earlier name, nor sent with its SNI. */
+    X509_VERIFY_PARAM *p = SSL_get0_param(c->ssl);
+    int ok = SSL_set_tlsext_host_name(c->ssl, NULL) == 1 && SSL_set1_host(c->ssl, NULL) == 1 &&
+             X509_VERIFY_PARAM_set1_ip(p, NULL, 0) == 1;
+    if (ok && !is_ip) {
         /* RFC 6066 3: SNI carries host names only, never addresses. */
         ok = SSL_set_tlsext_host_name(c->ssl, copy) == 1;
     }
     if (ok && !c->ctx->skip_verify && !c->ctx->skip_name_check) {
-        X509_VERIFY_PARAM *p = SSL_get0_param(c->ssl);
         ok = is_ip ? X509_VERIFY_PARAM_set1_ip_asc(p, copy) == 1 : SSL_set1_host(c->ssl, copy) == 1;
     }
     if (!ok) {
+        /* No name at all rather than half of one: the handshake then refuses to start. */
         ERR_clear_error();
+        free(copy);
+        free(c->servername);
+        c->servername = NULL;
         tk_err_set(&c->err, TLSKIT_ERR_USAGE, "'%s' is not a valid host name or address", name);
         return -1;
     }
+    free(c->servername);
+    c->servername = copy;
+    c->name_is_ip = is_ip;
     return 0;
 }
 
@@ -131,6 +139,15 @@ static int attach_bio(struct tlskit_conn *c)
     return 0;
 }
 
+/* Closes the socket tlskit_conn_connect opened, when another transport replaces it. */
+static void drop_own_fd(struct tlskit_conn *c)
+{
+    if (c->own_fd && c->fd >= 0) {
+        close(c->fd);
+    }
+    c->own_fd = 0;
+}
+
 int tlskit_conn_set_fd(struct tlskit_conn *c, int fd)
 {
     if (fd < 0) {
@@ -141,6 +158,12 @@ int tlskit_conn_set_fd(struct tlskit_conn *c, int fd)
     if (fl < 0) {
         tk_err_set(&c->err, TLSKIT_ERR_USAGE, "socket %d is not open", fd);
         return -1;
+    }
+    if (c->fd != fd) {
+        /* Another socket: the caller's, with the caller's timeouts. */
+        drop_own_fd(c);
+        c->timeout_ms = 0;
+        c->deadline_ms = 0;
     }
     c->fd = fd;
     c->blocking = (fl & O_NONBLOCK) == 0;
@@ -155,6 +178,7 @@ int tlskit_conn_set_cbs(struct tlskit_conn *c, tlskit_read_cb rd, tlskit_write_c
         tk_err_set(&c->err, TLSKIT_ERR_USAGE, "both a read and a write callback are needed");
         return -1;
     }
+    drop_own_fd(c);
     c->rd = rd;
     c->wr = wr;
     c->cb_arg = arg;
@@ -174,9 +198,19 @@ static int io_result(struct tlskit_conn *c, int r, const char *what)
     case SSL_ERROR_WANT_WRITE:
         if (c->blocking) {
             /* A blocking socket only says "again" when SO_RCVTIMEO/SO_SNDTIMEO expired. */
-            tk_err_set(&c->err, TLSKIT_ERR_TIMEOUT,
-                       "timed out: the peer sent nothing for %d s during the %s",
-                       c->timeout_ms > 0 ? (c->timeout_ms + 999) / 1000 : 0, what);
+            if (c->deadline_ms != 0 && !c->handshake_done) {
+                tk_err_set(&c->err, TLSKIT_ERR_TIMEOUT,
+                           "timed out: the handshake did not finish within %d s",
+                           (c->timeout_ms + 999) / 1000);
+            } else if (c->timeout_ms > 0) {
+                tk_err_set(&c->err, TLSKIT_ERR_TIMEOUT,
+                           "timed out: the peer sent nothing for %d s during the %s",
+                           (c->timeout_ms + 999) / 1000, what);
+            } else { /* the caller's socket: its timeout is the caller's to know */
+                tk_err_set(&c->err, TLSKIT_ERR_TIMEOUT,
+                           "timed out during the %s: the socket's SO_RCVTIMEO/SO_SNDTIMEO expired",
+                           what);
+            }
             ERR_clear_error();
             return -1;
         }
@@ -232,6 +266,27 @@ static int io_result(struct tlskit_conn *c, int r, const char *what)
     return -1;
 }
 
+/* Copies the negotiated ALPN protocol into the connection, NUL-terminated, so that
+ * tlskit_conn_alpn returns a string owned by this connection alone. 0, or -1 (out of memory,
+ * kind IO). */
+static int keep_alpn(struct tlskit_conn *c)
+{
+    const unsigned char *p = NULL;
+    unsigned int len = 0;
+    SSL_get0_alpn_selected(c->ssl, &p, &len);
+    if (p == NULL || len == 0) {
+        return 0;
+    }
+    c->alpn = malloc(len + 1);
+    if (c->alpn == NULL) {
+        tk_err_set(&c->err, TLSKIT_ERR_IO, "out of memory after the handshake");
+        return -1;
+    }
+    memcpy(c->alpn, p, len);
+    c->alpn[len] = '\0';
+    return 0;
+}
+
 int tlskit_conn_handshake(struct tlskit_conn *c)
 {
     if (c->handshake_done) {
@@ -251,12 +306,22 @@ int tlskit_conn_handshake(struct tlskit_conn *c)
                    "no server name to verify: call tlskit_conn_set_servername first");
         return -1;
     }
+    if (c->own_fd && c->blocking && c->timeout_ms > 0 && c->deadline_ms == 0) {
+        c->deadline_ms = tk_now_ms() + c->timeout_ms;
+    }
     clear_errors();
     c->last_errno = 0;
     int r = SSL_do_handshake(c->ssl);
     if (r == 1) {
+        if (c->deadline_ms != 0) {
+            c->deadline_ms = 0;
+            tk_sock_timeouts(c->fd, c->timeout_ms); /* from now on, per read and write */
+        }
         /* Done only once the pins match too: a refused peer gets no read or write. */
         if (!c->ctx->server && tk_check_pins(c) != 0) {
+            return -1;
+        }
+        if (keep_alpn(c) != 0) {
             return -1;
         }
         c->handshake_done = 1;
@@ -463,16 +528,7 @@ const char *tlskit_conn_sigalg(const struct tlskit_conn *c)
 
 const char *tlskit_conn_alpn(const struct tlskit_conn *c)
 {
-    const unsigned char *p = NULL;
-    unsigned int len = 0;
-    static __thread char buf[256];
-    SSL_get0_alpn_selected(c->ssl, &p, &len);
-    if (p == NULL || len == 0) {
-        return "";
-    }
-    memcpy(buf, p, len);
-    buf[len] = '\0';
-    return buf;
+    return or_empty(c->alpn);
 }
 
 const char *tlskit_conn_servername(const struct tlskit_conn *c)

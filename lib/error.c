@@ -1,4 +1,5 @@
 /* error.c: errors as a kind and a sentence, and small string helpers for building them. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,13 +25,19 @@ const char *tlskit_error_kind_name(enum tlskit_error_kind kind)
     return kind_names[kind];
 }
 
+static char version[128];
+static pthread_once_t version_once = PTHREAD_ONCE_INIT;
+
+static void make_version(void)
+{
+    snprintf(version, sizeof(version), "tlskit 0.1.0 (%s)", OpenSSL_version(OPENSSL_VERSION));
+}
+
 const char *tlskit_version(void)
 {
-    static char buf[128];
-    if (buf[0] == '\0') {
-        snprintf(buf, sizeof(buf), "tlskit 0.1.0 (%s)", OpenSSL_version(OPENSSL_VERSION));
-    }
-    return buf;
+    /* Once, so that threads calling it together do not race on the buffer. */
+    (void)pthread_once(&version_once, make_version);
+    return version;
 }
 
 void tk_err_vset(struct tk_err *e, enum tlskit_error_kind kind, const char *fmt, va_list ap)

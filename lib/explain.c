@@ -44,7 +44,13 @@ void tk_explain_verify(struct tlskit_conn *c)
     if (x == NULL) {
         x = SSL_get0_peer_certificate(c->ssl);
     }
-    if (x) {
+    if (x == NULL) {
+        /* Nothing to describe (the verify callback never ran): say what OpenSSL said. */
+        tk_err_set(&c->err, TLSKIT_ERR_VERIFY, "certificate verification failed for %s: %s", host,
+                   X509_verify_cert_error_string(err));
+        return;
+    }
+    {
         tk_name_oneline(X509_get_subject_name(x), subj, sizeof(subj));
         tk_name_oneline(X509_get_issuer_name(x), iss, sizeof(iss));
         tk_cert_names(x, names, sizeof(names));

@@ -92,9 +92,12 @@ struct tlskit_conn {
     void *cb_arg;
     int last_errno;         /* of the last failed socket call, for messages */
     int timeout_ms;         /* for "no answer within N s" */
+    int64_t deadline_ms;    /* blocking handshake on our socket: when it must be over
+                               (tk_now_ms), 0 if none */
     uint16_t offered;       /* server: the highest version in the ClientHello */
     unsigned char first[5]; /* client: the first bytes the peer sent, to spot plain HTTP */
     char *servername;
+    char *alpn; /* the negotiated protocol, copied at the handshake; NULL if none */
     /* Client: the first verification failure, kept to explain it. */
     int vfy_err, vfy_depth;
     X509 *vfy_cert;
@@ -139,6 +142,11 @@ int tk_check_pins(struct tlskit_conn *conn) WUR;
 /* ctx.c */
 int tk_ticket_cb(SSL *s, unsigned char key_name[16], unsigned char *iv, EVP_CIPHER_CTX *cctx,
                  EVP_MAC_CTX *hctx, int enc);
+
+/* net.c */
+int64_t tk_now_ms(void);
+/* SO_RCVTIMEO and SO_SNDTIMEO of FD, both MS milliseconds. */
+void tk_sock_timeouts(int fd, int64_t ms);
 
 /* bio.c */
 BIO *tk_bio_new(struct tlskit_conn *conn) WUR;

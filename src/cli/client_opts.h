@@ -64,6 +64,9 @@ struct strbuf {
 void sb_add(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sb_free(struct strbuf *b);
 
+/* Writes all of P[0..N) to FD, retrying short writes and EINTR: 0, or -1 with errno set. */
+int cli_write_all(int fd, const char *p, size_t n);
+
 /* The run's options and report state. */
 struct client_cli {
     const char *cmd; /* "get" or "connect", for messages */

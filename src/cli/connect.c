@@ -66,22 +66,6 @@ static int split_target(const char *s, char *host, size_t hostlen, unsigned *por
     return 0;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR) {
-            continue;
-        }
-        if (w <= 0) {
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* Copies both ways until the peer closes. 0, or -1 with E set. */
 static int pump(struct tlskit_conn *conn, int idle_ms, int quiet, struct client_err *e)
 {
@@ -98,7 +82,7 @@ static int pump(struct tlskit_conn *conn, int idle_ms, int quiet, struct client_
         for (;;) {
             ssize_t n = tlskit_conn_read(conn, rbuf, sizeof(rbuf));
             if (n > 0) {
-                if (write_all(STDOUT_FILENO, rbuf, (size_t)n) != 0) {
+                if (cli_write_all(STDOUT_FILENO, rbuf, (size_t)n) != 0) {
                     return client_fail(e, TLSKIT_ERR_IO, "cannot write to stdout: %s",
                                        strerror(errno));
                 }

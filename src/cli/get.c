@@ -65,22 +65,6 @@ static void help(FILE *f)
     client_cli_help(f);
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR) {
-            continue;
-        }
-        if (w <= 0) {
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* Opens -o FILE when the first output arrives, so a refused connection leaves no file. */
 static int out_open(struct get *g)
 {
@@ -105,7 +89,7 @@ static int out_write(struct get *g, const char *p, size_t n)
     if (out_open(g) != 0) {
         return -1;
     }
-    if (write_all(g->out_fd, p, n) != 0) {
+    if (cli_write_all(g->out_fd, p, n) != 0) {
         snprintf(g->out_err, sizeof(g->out_err), "cannot write the body to %s%s%s: %s",
                  g->out_fd == STDOUT_FILENO ? "stdout" : "'",
                  g->out_fd == STDOUT_FILENO ? "" : g->output, g->out_fd == STDOUT_FILENO ? "" : "'",

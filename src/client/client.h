@@ -23,7 +23,8 @@ struct client_err {
 /* What the user asked of TLS and the network. Strings are borrowed; NULL means the default. */
 struct client_tls_opts {
     const char *cafile, *capath, *crlfile;
-    const char *servername; /* SNI and the name verified, instead of the URL's host */
+    const char *servername; /* SNI and the name verified, instead of the URL's host (that host
+                               only: client_fetch verifies a redirect elsewhere as itself) */
     const char *min_tls, *max_tls, *ciphers, *ciphersuites, *alpn;
     const char *cert, *key;                  /* client certificate */
     const char *pinned;                      /* "sha256//BASE64[;...]" */

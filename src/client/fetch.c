@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -420,6 +421,9 @@ int client_fetch(struct client *c, const struct url *url, const struct client_re
     const char *method = req->method ? req->method : req->has_body ? "POST" : "GET";
     int body = req->has_body;
     int same_origin = 1;
+    /* --servername names the URL's host: a redirect to another host is verified as itself,
+     * not as the name the user gave for the first. */
+    const char *servername = c->opts.servername;
 
     memset(res, 0, sizeof(*res));
     x.buf = malloc(BUF_SIZE);
@@ -438,6 +442,7 @@ int client_fetch(struct client *c, const struct url *url, const struct client_re
         url_format(&cur, res->url, sizeof(res->url));
         snprintf(x.where, sizeof(x.where), cur.host_type == URL_HOST_IPV6 ? "[%s]:%u" : "%s:%u",
                  cur.host, cur.port);
+        c->opts.servername = strcasecmp(cur.host, url->host) == 0 ? servername : NULL;
         int r = exchange(&x, method, req, body, same_origin, sink, res, &next, &follow, e);
         if (r == 0) {
             (void)tlskit_conn_close(x.conn); /* close_notify: we end on purpose */
@@ -480,6 +485,7 @@ int client_fetch(struct client *c, const struct url *url, const struct client_re
     }
     rv = 0;
 out:
+    c->opts.servername = servername;
     free(x.buf);
     return rv;
 }

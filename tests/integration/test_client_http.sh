@@ -105,6 +105,11 @@ get_case "-L to another host" 0 "${CA[@]}" -L --resolve "tlskit.test:$PORT:127.0
 contains "another host: reached it" "$T_TMP/out" "Host: tlskit.test:$PORT"
 contains "another host: other headers kept" "$T_TMP/out" "X-Keep: yes"
 check "another host: Authorization and Cookie not sent" bash -c '! grep -qiE "^(Authorization|Cookie):" "$1"' _ "$T_TMP/out"
+# --servername names the URL's host only: a redirect to another host is verified as itself.
+get_case "-L to another host with --servername" 0 "${CA[@]}" -L -v --servername localhost \
+    --resolve "tlskit.test:$PORT:127.0.0.1" "https://127.0.0.1:$PORT/to-other"
+contains "--servername: the first host verified as localhost" "$T_TMP/err" "* server name: localhost"
+contains "--servername: the other host verified as itself" "$T_TMP/err" "* server name: tlskit.test"
 get_case "-L -i prints every head" 0 "${CA[@]}" -L -i "$U/redirect/1"
 contains "-L -i: the redirect head" "$T_TMP/out" "HTTP/1.1 302"
 

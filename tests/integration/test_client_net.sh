@@ -35,6 +35,27 @@ check "--timeout 1 ends within 4 s" test $(($(date +%s) - start)) -le 4
 run_tlskit connect "${CA[@]}" --timeout 1 "localhost:$PT"
 check_rc "connect: silent server times out" 6
 
+# A server that trickles its answer, one byte every 0.3 s (a TLS record header announcing
+# 16 KiB, then the body): each read gets a byte within the timeout, but the handshake as a
+# whole must still end within --timeout.
+PS=$(free_port)
+bg "$T_TMP/trickle.log" "$PYTHON" -c 'import socket,sys,time
+s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8)
+while True:
+    c,_=s.accept(); c.recv(4096)
+    try:
+        for b in b"\x16\x03\x03\x40\x00" + b"\x02" * 60:
+            c.send(bytes([b])); time.sleep(0.3)
+    except OSError:
+        pass
+    c.close()' "$PS"
+wait_port "$PS"
+start=$(date +%s)
+get_case "trickling server: the handshake times out as a whole" 6 "${CA[@]}" --timeout 1 \
+    "https://localhost:$PS/" -- "timed out" "handshake"
+check "trickle: --timeout 1 ends within 4 s" test $(($(date +%s) - start)) -le 4
+
 # A listener that resets every connection at once (SO_LINGER 0).
 PR=$(free_port)
 bg "$T_TMP/reset.log" "$PYTHON" -c 'import socket,struct,sys

@@ -271,6 +271,26 @@ static void test_alpn(void)
           "ALPN picks h2 on both sides (%s)", tlskit_conn_alpn(c));
     CHECK(strcmp(tlskit_conn_verify_result(c), "skipped (insecure)") == 0,
           "insecure_skip_verify is reported as such");
+
+    /* Each connection keeps its own ALPN string: another's does not overwrite it. */
+    struct tlskit_config *c2cfg = tlskit_config_new();
+    tlskit_config_insecure_skip_verify(c2cfg);
+    CHECK(tlskit_config_set_alpn(c2cfg, "http/1.1") == 0, "client with ALPN http/1.1");
+    struct tlskit_ctx *c2x = tlskit_client_ctx_new(c2cfg);
+    struct tlskit_conn *c2 = tlskit_conn_new(c2x), *s2 = tlskit_conn_new(sx);
+    struct mp_link l2;
+    mp_link_init(&l2);
+    if (mp_attach(&l2, c2, s2) == 0) {
+        mp_handshake(c2, s2, &rc, &rs);
+    }
+    const char *a1 = tlskit_conn_alpn(c), *a2 = tlskit_conn_alpn(c2);
+    CHECK(strcmp(a1, "h2") == 0 && strcmp(a2, "http/1.1") == 0,
+          "two connections' ALPN read together: '%s' and '%s'", a1, a2);
+    tlskit_conn_free(c2);
+    tlskit_conn_free(s2);
+    mp_link_free(&l2);
+    tlskit_ctx_free(c2x);
+    tlskit_config_free(c2cfg);
     tlskit_conn_free(c);
     tlskit_conn_free(s);
     mp_link_free(&l);

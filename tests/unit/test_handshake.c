@@ -4,7 +4,12 @@
  * writes and WANT_READ / WANT_WRITE. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -515,6 +520,29 @@ static void test_verify(void)
     tlskit_ctx_free(sx);
     tlskit_config_free(sc);
 
+    /* A server name set again replaces the first one entirely: an address after a host name
+     * sends no SNI and verifies the address alone. */
+    cc = client_cfg();
+    cx = tlskit_client_ctx_new(cc);
+    sx = raw_server("ipsan", &sc);
+    pair_open(&p, cx, sx, "localhost");
+    CHECK(tlskit_conn_set_servername(p.c, "127.0.0.1") == 0, "server name reset to 127.0.0.1");
+    pair_handshake(&p);
+    CHECK(p.rc == 0, "ipsan for localhost, then 127.0.0.1: accepted (%s)", tlskit_conn_error(p.c));
+    CHECK(p.rs == 0 && strcmp(tlskit_conn_servername(p.s), "") == 0,
+          "... and no SNI left over from localhost ('%s')", tlskit_conn_servername(p.s));
+    pair_close(&p);
+    pair_open(&p, cx, sx, "127.0.0.1");
+    CHECK(tlskit_conn_set_servername(p.c, "localhost") == 0, "server name reset to localhost");
+    pair_handshake(&p);
+    expect_fail(p.c, TLSKIT_ERR_VERIFY, p.rc, WORDS("host name mismatch", "127.0.0.1"),
+                "ipsan for 127.0.0.1, then localhost");
+    pair_close(&p);
+    tlskit_ctx_free(cx);
+    tlskit_config_free(cc);
+    tlskit_ctx_free(sx);
+    tlskit_config_free(sc);
+
     /* Pins: the right one passes, another is refused with kind VERIFY. */
     char buf[64];
     cc = client_cfg();
@@ -716,6 +744,58 @@ static void test_eof_and_io(void)
     tlskit_config_free(sc);
 }
 
+/* A caller's blocking socket with SO_RCVTIMEO: the timeout is reported as such, with no
+ * invented number of seconds (the library did not set it and does not know it). */
+static void test_socket_timeout(void)
+{
+    struct tlskit_config *cc = client_cfg();
+    struct tlskit_ctx *cx = tlskit_client_ctx_new(cc);
+    struct tlskit_conn *c = tlskit_conn_new(cx);
+    int sv[2] = {-1, -1};
+    struct timeval tv = {.tv_sec = 0, .tv_usec = 100 * 1000};
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0 &&
+              setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0 &&
+              tlskit_conn_set_fd(c, sv[0]) == 0 && tlskit_conn_set_servername(c, "localhost") == 0,
+          "a blocking socket with a 100 ms SO_RCVTIMEO");
+    CHECK(tlskit_conn_handshake(c) == -1 && tlskit_conn_error_kind(c) == TLSKIT_ERR_TIMEOUT,
+          "a silent peer: the handshake times out (%s)", tlskit_conn_error(c));
+    CHECK(strstr(tlskit_conn_error(c), " 0 s") == NULL, "... without claiming '0 s' (%s)",
+          tlskit_conn_error(c));
+    tlskit_conn_free(c);
+    close(sv[0]);
+    close(sv[1]);
+    tlskit_ctx_free(cx);
+    tlskit_config_free(cc);
+}
+
+/* A socket given with tlskit_conn_set_fd stays the caller's, even on a connection that
+ * earlier opened its own with tlskit_conn_connect (which is closed, not leaked). */
+static void test_fd_ownership(void)
+{
+    struct tlskit_config *cc = client_cfg();
+    struct tlskit_ctx *cx = tlskit_client_ctx_new(cc);
+    struct tlskit_conn *c = tlskit_conn_new(cx);
+    char err[256], port[16];
+    struct sockaddr_in sa;
+    socklen_t sl = sizeof(sa);
+    int ls = tlskit_listen("127.0.0.1", "0", 4, err, sizeof(err));
+    int sv[2] = {-1, -1};
+    CHECK(ls >= 0 && getsockname(ls, (struct sockaddr *)&sa, &sl) == 0, "a listener");
+    snprintf(port, sizeof(port), "%u", (unsigned)ntohs(sa.sin_port));
+    CHECK(tlskit_conn_connect(c, "127.0.0.1", port, NULL) == 0, "connected by the library");
+    int own = tlskit_conn_fd(c);
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0 && tlskit_conn_set_fd(c, sv[0]) == 0,
+          "then given the caller's socket");
+    CHECK(fcntl(own, F_GETFD) == -1, "the library's own socket is closed, not leaked");
+    tlskit_conn_free(c);
+    CHECK(fcntl(sv[0], F_GETFD) != -1, "the caller's socket is still open after the free");
+    close(sv[0]);
+    close(sv[1]);
+    close(ls);
+    tlskit_ctx_free(cx);
+    tlskit_config_free(cc);
+}
+
 int main(void)
 {
     test_matrix();
@@ -723,5 +803,7 @@ int main(void)
     test_refusals();
     test_verify();
     test_eof_and_io();
+    test_socket_timeout();
+    test_fd_ownership();
     return T_DONE();
 }
