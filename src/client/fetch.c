@@ -104,7 +104,9 @@ static int send_request(struct xfer *x, const char *method, const struct client_
     char host[URL_HOST_MAX + 16];
     http_writer_init(&w, head, cap);
     http_writer_request_line(&w, method, x->url->path);
-    if (!user_has(req, "Host") && url_host_port(x->url, host, sizeof(host)) >= 0) {
+    /* A -H Host names the first URL's host only: after a redirect elsewhere, ours is sent. */
+    if ((!same_origin || !user_has(req, "Host")) &&
+        url_host_port(x->url, host, sizeof(host)) >= 0) {
         http_writer_header(&w, "Host", host);
     }
     if (!user_has(req, "User-Agent")) {
@@ -117,7 +119,8 @@ static int send_request(struct xfer *x, const char *method, const struct client_
         const char *h = req->headers[i];
         size_t n = strcspn(h, ":");
         if (h[n] != ':' || header_is(h, "Content-Length") || header_is(h, "Connection") ||
-            header_is(h, "Transfer-Encoding") || (!same_origin && is_credential(h))) {
+            header_is(h, "Transfer-Encoding") ||
+            (!same_origin && (is_credential(h) || header_is(h, "Host")))) {
             continue; /* framing is ours to set; a malformed line was refused by the caller */
         }
         const char *v = h + n + 1;

@@ -105,6 +105,10 @@ get_case "-L to another host" 0 "${CA[@]}" -L --resolve "tlskit.test:$PORT:127.0
 contains "another host: reached it" "$T_TMP/out" "Host: tlskit.test:$PORT"
 contains "another host: other headers kept" "$T_TMP/out" "X-Keep: yes"
 check "another host: Authorization and Cookie not sent" bash -c '! grep -qiE "^(Authorization|Cookie):" "$1"' _ "$T_TMP/out"
+get_case "-L to another host with -H Host" 0 "${CA[@]}" -L --resolve "tlskit.test:$PORT:127.0.0.1" \
+    -H "Host: custom.example" "$U/to-other"
+contains "another host: our Host, not the -H one" "$T_TMP/out" "Host: tlskit.test:$PORT"
+check "another host: -H Host not sent" bash -c '! grep -qi "^Host: custom.example" "$1"' _ "$T_TMP/out"
 # --servername names the URL's host only: a redirect to another host is verified as itself.
 get_case "-L to another host with --servername" 0 "${CA[@]}" -L -v --servername localhost \
     --resolve "tlskit.test:$PORT:127.0.0.1" "https://127.0.0.1:$PORT/to-other"
