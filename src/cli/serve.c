@@ -22,6 +22,9 @@ static void usage(FILE *f)
             "                           0.0.0.0:443, [::]:443, *:443\n"
             "  --cert BUNDLE            key, certificate and intermediates (PEM)\n"
             "  --key FILE               the key, when it is not in BUNDLE\n"
+            "  --client-ca FILE         ask clients for a certificate issued by a CA in FILE\n"
+            "                           (PEM); one without is still served, /json shows it\n"
+            "  --require-client-cert    with --client-ca: refuse clients without a valid one\n"
             "  --min-tls 1.2|1.3        lowest TLS version (default 1.2)\n"
             "  --ciphers LIST           TLS 1.2 ciphers (OpenSSL syntax)\n"
             "  --ciphersuites LIST      TLS 1.3 suites\n"
@@ -87,6 +90,8 @@ enum {
     O_ACCESS_LOG,
     O_GRACE,
     O_REUSEPORT,
+    O_CLIENT_CA,
+    O_REQUIRE_CLIENT_CERT,
 };
 
 int cmd_serve(int argc, char **argv)
@@ -109,6 +114,8 @@ int cmd_serve(int argc, char **argv)
         {"access-log", required_argument, NULL, O_ACCESS_LOG},
         {"grace", required_argument, NULL, O_GRACE},
         {"reuseport", no_argument, NULL, O_REUSEPORT},
+        {"client-ca", required_argument, NULL, O_CLIENT_CA},
+        {"require-client-cert", no_argument, NULL, O_REQUIRE_CLIENT_CERT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -207,6 +214,12 @@ int cmd_serve(int argc, char **argv)
         case O_REUSEPORT:
             o.reuseport = 1;
             break;
+        case O_CLIENT_CA:
+            o.client_ca = optarg;
+            break;
+        case O_REQUIRE_CLIENT_CERT:
+            o.require_client_cert = 1;
+            break;
         default:
             fprintf(stderr, "tlskit serve: unknown option or missing value: %s\n\n",
                     argv[optind - 1]);
@@ -221,6 +234,11 @@ int cmd_serve(int argc, char **argv)
     }
     if (o.key && !o.cert) {
         return bad("--key", o.key, "needs --cert BUNDLE too (the certificate and chain)");
+    }
+    if (o.require_client_cert && !o.client_ca) {
+        fprintf(stderr, "tlskit serve: --require-client-cert needs --client-ca FILE too (the CA "
+                        "certificates that issue your clients' certificates)\n");
+        return EXIT_USAGE;
     }
     if (o.max_conns > 0 && o.max_conns < o.workers) {
         char w[16];

@@ -59,6 +59,9 @@ static const char *peer_str(const struct srv_conn *c, char *buf, size_t len)
 static void kill_conn(struct srv_conn *c)
 {
     struct srv_worker *w = c->w;
+    if (c->hstate && w->handler->closed) {
+        w->handler->closed(c);
+    }
     ev_io_stop(w->loop, &c->io);
     ev_timer_stop(w->loop, &c->timer);
     tlskit_conn_free(c->tls);
@@ -285,7 +288,9 @@ static int dispatch(struct srv_conn *c, char *buf, size_t have)
             break;
         }
         off += (size_t)k;
-        c->header_timer = 0;
+        if (!c->in_msg) {
+            c->header_timer = 0; /* a whole message: the next one has a deadline of its own */
+        }
         c->served = 1;
     }
     size_t left = have - off;
@@ -295,6 +300,12 @@ static int dispatch(struct srv_conn *c, char *buf, size_t have)
         left = 0;
     }
     c->busy = left > 0 && srv_conn_out_full(c);
+    if ((left > 0 || c->in_msg) && !c->finish && !c->header_timer && !c->busy) {
+        /* A message has begun: it must be complete within the header timeout, however
+         * slowly its bytes trickle in. */
+        c->header_timer = 1;
+        arm(c, w->opts->header_timeout);
+    }
     if (left == 0) {
         free(c->in);
         c->in = NULL;
@@ -312,12 +323,6 @@ static int dispatch(struct srv_conn *c, char *buf, size_t have)
         memmove(c->in, c->in + off, left);
     }
     c->in_len = (uint32_t)left;
-    if (!c->header_timer && !c->busy) {
-        /* A message has begun: it must be complete within the header timeout, however
-         * slowly its bytes trickle in. */
-        c->header_timer = 1;
-        arm(c, w->opts->header_timeout);
-    }
     return 0;
 }
 
@@ -424,7 +429,7 @@ static int do_io(struct srv_conn *c)
         }
         return finish_close(c);
     }
-    if (w->draining && !out_pending && c->in_len == 0) {
+    if (w->draining && !out_pending && c->in_len == 0 && !c->in_msg) {
         return finish_close(c); /* shutting down: nothing in flight here */
     }
     if (c->header_timer) {
@@ -540,7 +545,7 @@ void srv_conn_drain(struct srv_conn *c)
         kill_conn(c);
         return;
     case C_OPEN:
-        if (c->in_len == 0 && c->out_len == c->out_off && !c->finish) {
+        if (c->in_len == 0 && !c->in_msg && c->out_len == c->out_off && !c->finish) {
             c->finish = 1;
             if (finish_close(c) == 0) {
                 update_events(c);
@@ -639,6 +644,21 @@ unsigned srv_conn_peer_port(const struct srv_conn *c)
 void *srv_conn_handler_arg(const struct srv_conn *c)
 {
     return c->w->handler->arg;
+}
+
+void *srv_conn_state(const struct srv_conn *c)
+{
+    return c->hstate;
+}
+
+void srv_conn_set_state(struct srv_conn *c, void *state)
+{
+    c->hstate = state;
+}
+
+void srv_conn_in_message(struct srv_conn *c, int on)
+{
+    c->in_msg = on != 0;
 }
 
 void srv_conn_access(const struct srv_conn *c, const char *method, size_t mlen, const char *target,

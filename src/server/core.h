@@ -37,6 +37,7 @@ struct srv_conn {
     struct srv_conn *prev, *next;
     char *in; /* SRV_IN_CAP bytes, only while unconsumed input waits */
     char *out;
+    void *hstate; /* the handler's, see srv_conn_state() */
     uint32_t in_len, out_len, out_off, out_cap;
     ev_tstamp deadline; /* when the timer's current reason expires */
     union {
@@ -46,7 +47,8 @@ struct srv_conn {
     } peer;
     uint8_t state;
     uint8_t rd_want, wr_want; /* EV_READ / EV_WRITE the last read / write waited for */
-    uint8_t finish : 1, header_timer : 1, busy : 1, dead : 1, linger_after : 1, served : 1;
+    uint8_t finish : 1, header_timer : 1, busy : 1, dead : 1, linger_after : 1, served : 1,
+        in_msg : 1;
 };
 
 struct srv_stats {

@@ -43,6 +43,18 @@ int srv_build(const struct srv_options *o, const struct tlskit_config *share,
         what = "ALPN", val = "http/1.1";
     } else if (tlskit_config_set_keypair_file(cfg, o->cert, o->key) != 0) {
         what = o->key ? "--cert/--key" : "--cert", val = o->cert;
+    } else if (o->client_ca && tlskit_config_set_ca_file(cfg, o->client_ca) != 0) {
+        what = "--client-ca", val = o->client_ca;
+        fix = " (give the PEM file of the CA certificates that issue your clients' certificates)";
+    }
+    if (!what && o->client_ca) {
+        /* Clients are asked for a certificate from these CAs; one that sends a certificate
+         * that does not verify is refused either way. */
+        if (o->require_client_cert) {
+            tlskit_config_verify_client(cfg);
+        } else {
+            tlskit_config_verify_client_optional(cfg);
+        }
     }
     if (what) {
         snprintf(err, errlen, "%s %s: %s%s", what, val, tlskit_config_error(cfg), fix);

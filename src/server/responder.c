@@ -1,6 +1,8 @@
 /* responder.c: the seed's handler, done right: answers GET / with the client's address and
  * GET /json with the facts of its TLS connection, over HTTP/1.1 with keep-alive. */
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -8,6 +10,9 @@
 #include "server/server.h"
 
 #define MAX_HEAD 8192
+/* A request body is read and dropped (nothing here uses one) up to this size; a larger one
+ * is answered 413 and the connection closed. */
+#define MAX_BODY (1024 * 1024)
 
 /* The Date header changes once a second; format it once a second. */
 static const char *date_now(void)
@@ -73,7 +78,14 @@ static size_t json_body(struct srv_conn *c, char *buf, size_t cap)
     http_writer_append(&w, ",\"client_cert\":", 15);
     struct tlskit_cert_info info;
     if (tlskit_conn_peer_cert_count(t) > 0 && tlskit_conn_peer_cert_info(t, 0, &info) == 0) {
+        /* Sent, and (with --client-ca) verified, or the handshake would have failed. */
+        int verified = strcmp(tlskit_conn_verify_result(t), "ok") == 0;
+        http_writer_append(&w, "{\"subject\":", 11);
         json_str(&w, info.subject);
+        http_writer_append(&w, ",\"issuer\":", 10);
+        json_str(&w, info.issuer);
+        const char *v = verified ? ",\"verified\":true}" : ",\"verified\":false}";
+        http_writer_append(&w, v, strlen(v));
     } else {
         http_writer_append(&w, "null", 4);
     }
@@ -182,8 +194,124 @@ static struct http_slice target_path(struct http_slice t)
     return p;
 }
 
+enum route { R_METHOD, R_ROOT, R_JSON, R_NOT_FOUND };
+
+/* What to answer a request: decided from its head, sent once its body (if any) is read. */
+struct answer {
+    enum route route;
+    int head, keep, http10;
+    struct http_slice method, target; /* into the input, or into struct body's copies */
+};
+
+/* A request body being read and dropped, and the answer that waits for its end. */
+struct body {
+    int chunked;
+    uint64_t left; /* Content-Length bytes still to come */
+    struct http_chunked ch;
+    struct answer a;
+    char method[32], target[256]; /* for the access log, cut if longer */
+};
+
+static void answer(struct srv_conn *c, const struct answer *a)
+{
+    int status, keep = a->keep, http10 = a->http10, head = a->head;
+    size_t sent;
+    switch (a->route) {
+    case R_METHOD: {
+        static const char body[] = "405 Method Not Allowed: use GET or HEAD\n";
+        status = 405;
+        sent = sizeof(body) - 1;
+        respond(c, status, "text/plain; charset=utf-8", body, sent, 0, keep, http10, "GET, HEAD");
+        head = 0;
+        break;
+    }
+    case R_ROOT: {
+        char body[64];
+        const char *ip = srv_conn_peer_ip(c);
+        size_t il = strlen(ip); /* at most INET6_ADDRSTRLEN - 1 */
+        memcpy(body, ip, il);
+        body[il] = '\n';
+        status = 200;
+        sent = il + 1;
+        respond(c, status, "text/plain; charset=utf-8", body, sent, head, keep, http10, NULL);
+        break;
+    }
+    case R_JSON: {
+        char body[2048];
+        status = 200;
+        sent = json_body(c, body, sizeof(body));
+        respond(c, status, "application/json", body, sent, head, keep, http10, NULL);
+        break;
+    }
+    default: {
+        static const char body[] = "404 Not Found: try / or /json\n";
+        status = 404;
+        sent = sizeof(body) - 1;
+        respond(c, status, "text/plain; charset=utf-8", body, sent, head, keep, http10, NULL);
+        break;
+    }
+    }
+    srv_conn_access(c, a->method.p, a->method.len, a->target.p, a->target.len, status,
+                    head ? 0 : sent);
+}
+
+static void body_end(struct srv_conn *c, struct body *b)
+{
+    srv_conn_set_state(c, NULL);
+    srv_conn_in_message(c, 0);
+    free(b);
+}
+
+/* Takes body bytes from buf; answers the request once the body has all come. Returns the
+ * bytes used: all of len unless the body ends inside buf (the rest is the next request). */
+static size_t body_feed(struct srv_conn *c, struct body *b, const char *buf, size_t len)
+{
+    if (!b->chunked) {
+        size_t take = b->left < len ? (size_t)b->left : len;
+        b->left -= take;
+        if (b->left == 0) {
+            struct answer a = b->a;
+            answer(c, &a);
+            body_end(c, b);
+        }
+        return take;
+    }
+    static char sink[4096]; /* decoded bytes go nowhere */
+    size_t off = 0;
+    int r = 0;
+    while (off < len) {
+        size_t used = 0, made = 0;
+        r = http_chunked_decode(&b->ch, buf + off, len - off, sink, sizeof(sink), &used, &made);
+        off += used;
+        if (b->ch.total > MAX_BODY) {
+            body_end(c, b);
+            respond_error(c, 413, "the request body is over 1 MiB");
+            return len;
+        }
+        if (r != 0 || (used == 0 && made == 0)) {
+            break;
+        }
+    }
+    if (r < 0) {
+        const char *why = b->ch.error ? b->ch.error : http_strerror(r);
+        body_end(c, b);
+        respond_error(c, 400, why);
+        return len;
+    }
+    if (r == HTTP_CHUNKED_DONE) {
+        struct answer a = b->a;
+        answer(c, &a);
+        body_end(c, b);
+    }
+    return off;
+}
+
 static ssize_t on_data(struct srv_conn *c, const char *buf, size_t len)
 {
+    struct body *b = srv_conn_state(c);
+    if (b) {
+        return (ssize_t)body_feed(c, b, buf, len);
+    }
     struct http_request req;
     int n = http_parse_request(buf, len, MAX_HEAD, &req);
     if (n == 0) {
@@ -193,47 +321,75 @@ static ssize_t on_data(struct srv_conn *c, const char *buf, size_t len)
         respond_error(c, http_err_status(n), req.error ? req.error : http_strerror(n));
         return (ssize_t)len;
     }
-    int get = eq(req.method, "GET"), head = eq(req.method, "HEAD");
-    /* A body is not read: answer, then close rather than parse it as the next request. */
-    int has_body = req.chunked || req.content_length > 0;
-    int keep = req.keep_alive && !has_body && !srv_conn_draining(c);
-    int http10 = req.minor_version == 0;
+    struct answer a = {
+        .head = eq(req.method, "HEAD"),
+        .keep = req.keep_alive && !srv_conn_draining(c),
+        .http10 = req.minor_version == 0,
+        .method = req.method,
+        .target = req.target,
+    };
     struct http_slice path = target_path(req.target);
-    int status;
-    size_t sent;
-    if (!get && !head) {
-        static const char body[] = "405 Method Not Allowed: use GET or HEAD\n";
-        status = 405;
-        sent = sizeof(body) - 1;
-        respond(c, status, "text/plain; charset=utf-8", body, sent, 0, keep, http10, "GET, HEAD");
+    if (!a.head && !eq(req.method, "GET")) {
+        a.route = R_METHOD;
     } else if (eq(path, "/")) {
-        char body[64];
-        const char *ip = srv_conn_peer_ip(c);
-        size_t il = strlen(ip); /* at most INET6_ADDRSTRLEN - 1 */
-        memcpy(body, ip, il);
-        body[il] = '\n';
-        status = 200;
-        sent = il + 1;
-        respond(c, status, "text/plain; charset=utf-8", body, sent, head, keep, http10, NULL);
+        a.route = R_ROOT;
     } else if (eq(path, "/json")) {
-        char body[2048];
-        status = 200;
-        sent = json_body(c, body, sizeof(body));
-        respond(c, status, "application/json", body, sent, head, keep, http10, NULL);
+        a.route = R_JSON;
     } else {
-        static const char body[] = "404 Not Found: try / or /json\n";
-        status = 404;
-        sent = sizeof(body) - 1;
-        respond(c, status, "text/plain; charset=utf-8", body, sent, head, keep, http10, NULL);
+        a.route = R_NOT_FOUND;
     }
-    srv_conn_access(c, req.method.p, req.method.len, req.target.p, req.target.len, status,
-                    head ? 0 : sent);
-    return has_body ? (ssize_t)len : n;
+    enum http_body kind = http_request_body(&req);
+    if (kind == HTTP_BODY_NONE) {
+        answer(c, &a);
+        return n;
+    }
+    /* A body: read it (and drop it) so the connection can carry the next request; answer
+     * once it has all come, within the header timeout like the head. */
+    if (kind == HTTP_BODY_LENGTH && req.content_length > MAX_BODY) {
+        respond_error(c, 413, "the request body is over 1 MiB");
+        return (ssize_t)len;
+    }
+    b = calloc(1, sizeof(*b));
+    if (b == NULL) {
+        return -1;
+    }
+    b->chunked = kind == HTTP_BODY_CHUNKED;
+    b->left = b->chunked ? 0 : (uint64_t)req.content_length;
+    http_chunked_init(&b->ch);
+    b->a = a;
+    size_t ml = a.method.len < sizeof(b->method) ? a.method.len : sizeof(b->method);
+    size_t tl = a.target.len < sizeof(b->target) ? a.target.len : sizeof(b->target);
+    memcpy(b->method, a.method.p, ml);
+    memcpy(b->target, a.target.p, tl);
+    b->a.method = (struct http_slice){b->method, ml};
+    b->a.target = (struct http_slice){b->target, tl};
+    srv_conn_set_state(c, b);
+    srv_conn_in_message(c, 1);
+    if (req.expect_continue && !a.http10) {
+        static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+        if (srv_conn_send(c, cont, sizeof(cont) - 1) != 0) {
+            return -1;
+        }
+    }
+    return (ssize_t)((size_t)n + body_feed(c, b, buf + n, len - (size_t)n));
 }
 
 static void on_timeout(struct srv_conn *c)
 {
+    struct body *b = srv_conn_state(c);
+    if (b) {
+        body_end(c, b);
+        respond_error(c, 408, "the request body was not complete within the header timeout");
+        return;
+    }
     respond_error(c, 408, "the request was not complete within the header timeout");
+}
+
+static void on_closed(struct srv_conn *c)
+{
+    struct body *b = srv_conn_state(c);
+    srv_conn_set_state(c, NULL);
+    free(b);
 }
 
 static size_t on_plaintext(char *buf, size_t cap)
@@ -253,5 +409,6 @@ const struct srv_handler srv_responder = {
     .data = on_data,
     .timeout = on_timeout,
     .plaintext = on_plaintext,
+    .closed = on_closed,
     .arg = NULL,
 };

@@ -19,12 +19,14 @@ struct srv_options {
     const char *min_tls, *ciphers, *ciphersuites, *groups;
     int workers;
     double handshake_timeout, header_timeout, idle_timeout, grace; /* seconds */
-    long max_conns;         /* over all workers; 0: no limit beyond the descriptor limit */
-    const char *user;       /* drop to this user once bound and loaded */
-    int log_json;           /* --log-format json */
-    const char *access_log; /* NULL: none; "-": stdout; else a file appended to */
-    int dev;                /* development certificate: no HSTS */
-    int reuseport;          /* one SO_REUSEPORT socket per worker instead of a shared one */
+    long max_conns;          /* over all workers; 0: no limit beyond the descriptor limit */
+    const char *user;        /* drop to this user once bound and loaded */
+    int log_json;            /* --log-format json */
+    const char *access_log;  /* NULL: none; "-": stdout; else a file appended to */
+    int dev;                 /* development certificate: no HSTS */
+    int reuseport;           /* one SO_REUSEPORT socket per worker instead of a shared one */
+    const char *client_ca;   /* --client-ca: ask clients for a certificate issued by these CAs */
+    int require_client_cert; /* --require-client-cert: refuse clients without a valid one */
 };
 
 /* ---- the handler contract ---- */
@@ -47,6 +49,8 @@ struct srv_handler {
     /* The peer spoke plain text on the TLS port: write an answer into buf (at most cap
      * bytes), sent in the clear before closing. Returns its length (0: close silently). */
     size_t (*plaintext)(char *buf, size_t cap);
+    /* The connection is going away while srv_conn_state() is set: free that state. */
+    void (*closed)(struct srv_conn *c);
     void *arg; /* handler-wide settings, see srv_conn_handler_arg() */
 };
 
@@ -64,6 +68,15 @@ const struct tlskit_conn *srv_conn_tls(const struct srv_conn *c);
 const char *srv_conn_peer_ip(const struct srv_conn *c);
 unsigned srv_conn_peer_port(const struct srv_conn *c);
 void *srv_conn_handler_arg(const struct srv_conn *c);
+/* Per-connection state of the handler: NULL at first; the handler owns what it sets (see
+ * closed()). */
+void *srv_conn_state(const struct srv_conn *c);
+void srv_conn_set_state(struct srv_conn *c, void *state);
+/* A handler that consumed bytes of a message it has not finished (a request body read
+ * piece by piece) says so with on = 1, and on = 0 once it has: meanwhile the message's
+ * header timer keeps running even when no unconsumed bytes wait, and a draining worker does
+ * not close the connection under it. */
+void srv_conn_in_message(struct srv_conn *c, int on);
 /* One access-log line (if --access-log is on). */
 void srv_conn_access(const struct srv_conn *c, const char *method, size_t mlen, const char *target,
                      size_t tlen, int status, size_t bytes);
