@@ -81,4 +81,16 @@ stop() {
     wait "$1" 2>/dev/null
     return 0
 }
+# valgrind_or_skip: ends the script with a "# skipped" line (no ok) when $TLSKIT is a sanitizer
+# build, which valgrind cannot run (the sanitizers check that build); fails without valgrind.
+valgrind_or_skip() {
+    if ! command -v valgrind >/dev/null; then
+        not_ok "valgrind is installed (scripts/install-deps --test)"
+        exit 1
+    fi
+    if ldd "$TLSKIT" 2>/dev/null | grep -q 'libasan\|libubsan'; then
+        echo "# skipped: $TLSKIT is a sanitizer build; valgrind runs on the plain build"
+        exit 0
+    fi
+}
 t_done() { [ "$T_FAILS" -eq 0 ]; }

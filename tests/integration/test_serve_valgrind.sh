@@ -7,15 +7,7 @@
 # shellcheck source=tests/integration/peers/serve_common.sh
 . "$PEERS/serve_common.sh"
 
-if ! command -v valgrind >/dev/null; then
-    not_ok "valgrind is installed (scripts/install-deps --test)"
-    exit 1
-fi
-if ldd "$TLSKIT" 2>/dev/null | grep -q 'libasan\|libubsan'; then
-    # Valgrind cannot run a sanitizer build; test_serve_asan covers that one.
-    echo "# skipped: $TLSKIT is a sanitizer build; valgrind runs on the plain build"
-    exit 0
-fi
+valgrind_or_skip
 VG="$T_TMP/vg"
 mkdir -p "$VG"
 LOG="$T_TMP/serve.log"

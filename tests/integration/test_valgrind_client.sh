@@ -7,14 +7,7 @@
 # shellcheck source=tests/integration/peers/client_lib.sh
 . "$PEERS/client_lib.sh"
 
-if ! command -v valgrind >/dev/null; then
-    not_ok "valgrind is installed (scripts/install-deps --test)"
-    exit 1
-fi
-if ldd "$TLSKIT" 2>/dev/null | grep -q 'libasan\|libubsan'; then
-    echo "# skipped: $TLSKIT is a sanitizer build; valgrind runs on the plain build"
-    exit 0
-fi
+valgrind_or_skip
 VG=(valgrind -q --leak-check=full --show-leak-kinds=definite,indirect
     --errors-for-leak-kinds=definite,indirect --error-exitcode=99)
 
