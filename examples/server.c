@@ -44,21 +44,17 @@ int main(int argc, char **argv)
     struct tlskit_config *cfg = tlskit_config_new();
     /* 1. key, 2. certificate, 3. intermediates, in one file, checked as it loads. TLS 1.2 is
      * already the minimum; the seed's cipher list is accepted with a warning (it admits CBC). */
+    struct tlskit_ctx *ctx = NULL;
     if (lfd < 0 || tlskit_config_set_keypair_file(cfg, argv[3], NULL) != 0 ||
         tlskit_config_set_min_version(cfg, "1.2") != 0 ||
-        tlskit_config_set_ciphers(cfg, "EECDH+AESGCM:EDH+AESGCM:AES256+EECDH:AES256+EDH") != 0) {
+        tlskit_config_set_ciphers(cfg, "EECDH+AESGCM:EDH+AESGCM:AES256+EECDH:AES256+EDH") != 0 ||
+        (ctx = tlskit_server_ctx_new(cfg)) == NULL) {
         fprintf(stderr, "server: %s\n", lfd < 0 ? err : tlskit_config_error(cfg));
         tlskit_config_free(cfg);
         return 2;
     }
     for (size_t i = 0; i < tlskit_config_warning_count(cfg); i++) {
         fprintf(stderr, "server: warning: %s\n", tlskit_config_warning(cfg, i));
-    }
-    struct tlskit_ctx *ctx = tlskit_server_ctx_new(cfg);
-    if (ctx == NULL) {
-        fprintf(stderr, "server: %s\n", tlskit_config_error(cfg));
-        tlskit_config_free(cfg);
-        return 2;
     }
     tlskit_config_free(cfg); /* the context keeps what it needs */
     for (;;) {
