@@ -139,7 +139,7 @@ fuzz: $(DEPS_STAMP)
 	        $(BUILD)/fuzz/$$n.corpus fuzz/corpus/$${n#fuzz_} 2>&1 | tail -3; \
 	done
 
-FMT_FILES = $(wildcard include/*.h lib/*.c lib/*.h src/*/*.c src/*/*.h examples/*.c tests/unit/*.c tests/unit/*.h fuzz/*.c bench/*.c)
+FMT_FILES = $(wildcard include/*.h lib/*.c lib/*.h src/*/*.c src/*/*.h examples/*.c tests/unit/*.c tests/unit/*.h fuzz/*.c fuzz/*.h bench/*.c)
 format:
 	clang-format -i $(FMT_FILES)
 check-format:

@@ -1,36 +1,16 @@
 /* fuzz_http_request.c: libFuzzer target for the request head parser, with streaming invariants. */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "http/http.h"
-
-/* Slices must lie inside the parsed buffer. */
-static void check_slice(struct http_slice s, const char *buf, size_t len)
-{
-    if (s.len == 0) {
-        return;
-    }
-    if (s.p < buf || s.p + s.len > buf + len) {
-        abort();
-    }
-}
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static struct http_request req, again;
-    const char *buf = (const char *)data;
     size_t max_head = 4096, i;
     int rv, rv2;
 
-    /* A copy in its own allocation, so ASan sees any read past the end. */
-    char *copy = malloc(size > 0 ? size : 1);
+    char *copy = fuzz_copy(data, size);
     if (copy == NULL) {
         return 0;
     }
-    memcpy(copy, buf, size);
 
     rv = http_parse_request(copy, size, max_head, &req);
     if (rv > (int)size || (rv > 0 && (size_t)rv > max_head)) {

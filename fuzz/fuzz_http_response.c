@@ -1,33 +1,16 @@
 /* fuzz_http_response.c: libFuzzer target for the response head parser and the body helpers. */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "http/http.h"
-
-static void check_slice(struct http_slice s, const char *buf, size_t len)
-{
-    if (s.len == 0) {
-        return;
-    }
-    if (s.p < buf || s.p + s.len > buf + len) {
-        abort();
-    }
-}
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static struct http_response resp, again;
     size_t max_head = 4096, i;
     int rv, rv2;
-    char *copy = malloc(size > 0 ? size : 1);
+    char *copy = fuzz_copy(data, size);
 
     if (copy == NULL) {
         return 0;
     }
-    memcpy(copy, data, size);
     rv = http_parse_response(copy, size, max_head, &resp);
     if (rv > (int)size || (rv < 0 && resp.error == NULL)) {
         abort();

@@ -204,7 +204,9 @@ static int io_result(struct tlskit_conn *c, int r, const char *what)
                            (c->timeout_ms + 999) / 1000);
             } else if (c->timeout_ms > 0) {
                 tk_err_set(&c->err, TLSKIT_ERR_TIMEOUT,
-                           "timed out: the peer sent nothing for %d s during the %s",
+                           e == SSL_ERROR_WANT_WRITE
+                               ? "timed out: the peer took nothing for %d s during the %s"
+                               : "timed out: the peer sent nothing for %d s during the %s",
                            (c->timeout_ms + 999) / 1000, what);
             } else { /* the caller's socket: its timeout is the caller's to know */
                 tk_err_set(&c->err, TLSKIT_ERR_TIMEOUT,
@@ -431,9 +433,14 @@ int tlskit_conn_fd(const struct tlskit_conn *c)
 
 int tlskit_conn_set_nonblocking(struct tlskit_conn *c, int on)
 {
-    int fl = c->rd || c->fd < 0 ? -1 : fcntl(c->fd, F_GETFL);
-    if (fl < 0 || fcntl(c->fd, F_SETFL, on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK) != 0) {
+    if (c->rd || c->fd < 0) {
         tk_err_set(&c->err, TLSKIT_ERR_USAGE, "the connection has no socket to switch");
+        return -1;
+    }
+    int fl = fcntl(c->fd, F_GETFL);
+    if (fl < 0 || fcntl(c->fd, F_SETFL, on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK) != 0) {
+        tk_err_set(&c->err, TLSKIT_ERR_IO, "socket %d could not be switched to %sblocking: %s",
+                   c->fd, on ? "non-" : "", strerror(errno));
         return -1;
     }
     c->blocking = on ? 0 : 1;

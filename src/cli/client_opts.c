@@ -12,28 +12,49 @@
 
 #include "cli/cli.h"
 
+/* Room for N more bytes and a NUL: 0, or -1 with OOM set. */
+static int sb_reserve(struct strbuf *b, size_t n)
+{
+    if (b->oom) {
+        return -1;
+    }
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = (b->cap ? b->cap * 2 : 256) + n;
+        char *p = realloc(b->p, cap);
+        if (p == NULL) {
+            b->oom = 1;
+            return -1;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    return 0;
+}
+
 void sb_add(struct strbuf *b, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    if (n < 0) {
+    if (n < 0 || sb_reserve(b, (size_t)n) != 0) {
+        b->oom = 1;
         return;
-    }
-    if (b->len + (size_t)n + 1 > b->cap) {
-        size_t cap = (b->cap ? b->cap * 2 : 256) + (size_t)n;
-        char *p = realloc(b->p, cap);
-        if (p == NULL) {
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
     }
     va_start(ap, fmt);
     vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
     va_end(ap);
     b->len += (size_t)n;
+}
+
+void sb_addn(struct strbuf *b, const void *p, size_t n)
+{
+    if (sb_reserve(b, n) != 0) {
+        return;
+    }
+    memcpy(b->p + b->len, p, n);
+    b->len += n;
+    b->p[b->len] = '\0';
 }
 
 int cli_write_all(int fd, const char *p, size_t n)
@@ -44,6 +65,9 @@ int cli_write_all(int fd, const char *p, size_t n)
             continue;
         }
         if (w <= 0) {
+            if (w == 0) {
+                errno = EIO; /* no progress: do not report a stale errno */
+            }
             return -1;
         }
         p += w;

@@ -56,12 +56,16 @@ enum {
 /* The shared short options, for a command's optstring. */
 #define CLIENT_SHORT_OPTS "v46hk"
 
-/* A growable string; on allocation failure it keeps what it had. */
+/* A growable string; on allocation failure it keeps what it had and sets OOM, for the caller
+ * to report rather than use a cut-short string. */
 struct strbuf {
     char *p;
     size_t len, cap;
+    int oom;
 };
 void sb_add(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends N raw bytes (NULs included), keeping the string NUL-terminated. */
+void sb_addn(struct strbuf *b, const void *p, size_t n);
 void sb_free(struct strbuf *b);
 
 /* Writes all of P[0..N) to FD, retrying short writes and EINTR: 0, or -1 with errno set. */

@@ -224,16 +224,31 @@ static int add_data(struct get *g, const char *arg, int binary)
                 strerror(errno));
         return -1;
     }
-    int ch;
-    while ((ch = fgetc(f)) != EOF && g->data.len < MAX_DATA) {
-        if (ch != '\r' && ch != '\n') { /* curl's -d @FILE drops line ends */
-            sb_add(&g->data, "%c", ch);
+    char chunk[65536];
+    size_t n;
+    while (g->data.len < MAX_DATA && (n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+        size_t from = 0;
+        for (size_t i = 0; i <= n; i++) { /* curl's -d @FILE drops line ends */
+            if (i == n || chunk[i] == '\r' || chunk[i] == '\n') {
+                sb_addn(&g->data, chunk + from, i - from);
+                from = i + 1;
+            }
         }
     }
+    int rerr = ferror(f) ? errno : 0;
     fclose(f);
+    if (rerr != 0) {
+        fprintf(stderr, "tlskit get: cannot read the data file '%s': %s\n", arg + 1,
+                strerror(rerr));
+        return -1;
+    }
     if (g->data.len >= MAX_DATA) {
         fprintf(stderr, "tlskit get: '%s' is too large for -d; use --data-binary @%s\n", arg + 1,
                 arg + 1);
+        return -1;
+    }
+    if (g->data.oom) {
+        fprintf(stderr, "tlskit get: out of memory holding the data of '%s'\n", arg + 1);
         return -1;
     }
     return 0;
@@ -394,6 +409,11 @@ int cmd_get(int argc, char **argv)
     int to_file = g.output != NULL && strcmp(g.output, "-") != 0;
     g.meter =
         !g.silent && (to_file || !isatty(STDOUT_FILENO)) && isatty(STDERR_FILENO) && !g.head_only;
+    if (g.data.oom) {
+        client_fail(&e, TLSKIT_ERR_USAGE, "out of memory holding the -d data");
+        have_err = 1;
+        goto out;
+    }
     if (client_init(&c, &g.co.tls, &e) != 0) {
         have_err = 1;
         goto out;
