@@ -237,6 +237,14 @@ TLSKIT_API int tlskit_conn_close(struct tlskit_conn *conn);
  * read ahead: this is at least 1 while received records wait undecrypted, so a caller that
  * polls the socket must first read until this is 0 (or until TLSKIT_WANT_READ). */
 TLSKIT_API size_t tlskit_conn_pending(const struct tlskit_conn *conn);
+/*
+ * Server connections release their read and write buffers (about 34 KiB) whenever they run
+ * empty, so an idle connection costs little memory. keep = 1 holds them instead, saving an
+ * allocation and a free per record on a busy connection; keep = 0 goes back to releasing and
+ * frees them now if they are empty. Returns 0, or -1 if buffers still hold data (they are
+ * released when they empty).
+ */
+TLSKIT_API int tlskit_conn_keep_buffers(struct tlskit_conn *conn, int keep);
 /* The connection's socket (for poll()), or -1 when it runs over callbacks or has none. */
 TLSKIT_API int tlskit_conn_fd(const struct tlskit_conn *conn);
 /*

@@ -426,6 +426,16 @@ size_t tlskit_conn_pending(const struct tlskit_conn *c)
     return n > 0 ? (size_t)n : 0;
 }
 
+int tlskit_conn_keep_buffers(struct tlskit_conn *c, int keep)
+{
+    if (keep) {
+        SSL_clear_mode(c->ssl, SSL_MODE_RELEASE_BUFFERS);
+        return 0;
+    }
+    SSL_set_mode(c->ssl, SSL_MODE_RELEASE_BUFFERS);
+    return SSL_free_buffers(c->ssl) == 1 ? 0 : -1;
+}
+
 int tlskit_conn_fd(const struct tlskit_conn *c)
 {
     return c->rd ? -1 : c->fd;

@@ -21,13 +21,36 @@ struct framing {
     int expect_continue;
 };
 
-/* tchar of RFC 9110 5.6.2: the bytes of methods, field names and transfer codings. */
+/* Byte classes, built at compile time: one table load per byte instead of a strchr call. */
+#define CLS_TCHAR 1 /* tchar of RFC 9110 5.6.2: methods, field names, transfer codings */
+#define CLS_HOST 2  /* a byte a Host value may hold: uri-host [":" port] of RFC 3986 */
+#define IS_ALNUM(c)                                                                                \
+    (((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z') || ((c) >= '0' && (c) <= '9'))
+#define IS_TSYM(c)                                                                                 \
+    ((c) == '!' || (c) == '#' || (c) == '$' || (c) == '%' || (c) == '&' || (c) == '\'' ||          \
+     (c) == '*' || (c) == '+' || (c) == '-' || (c) == '.' || (c) == '^' || (c) == '_' ||           \
+     (c) == '`' || (c) == '|' || (c) == '~')
+#define IS_HSYM(c)                                                                                 \
+    ((c) == '-' || (c) == '.' || (c) == '_' || (c) == '~' || (c) == '!' || (c) == '$' ||           \
+     (c) == '&' || (c) == '\'' || (c) == '(' || (c) == ')' || (c) == '*' || (c) == '+' ||          \
+     (c) == ',' || (c) == ';' || (c) == '=' || (c) == ':' || (c) == '[' || (c) == ']' ||           \
+     (c) == '%')
+#define CLS(c)                                                                                     \
+    ((IS_ALNUM(c) || IS_TSYM(c) ? CLS_TCHAR : 0) | (IS_ALNUM(c) || IS_HSYM(c) ? CLS_HOST : 0))
+#define CLS4(n) CLS(n), CLS((n) + 1), CLS((n) + 2), CLS((n) + 3)
+#define CLS16(n) CLS4(n), CLS4((n) + 4), CLS4((n) + 8), CLS4((n) + 12)
+#define CLS64(n) CLS16(n), CLS16((n) + 16), CLS16((n) + 32), CLS16((n) + 48)
+static const unsigned char byte_class[256] = {CLS64(0), CLS64(64), CLS64(128), CLS64(192)};
+
+/* ch is a byte or -1 (no byte): -1 is in no class. */
+static int in_class(int ch, int cls)
+{
+    return ch >= 0 && (byte_class[ch & 0xff] & cls) != 0;
+}
+
 static int is_tchar(int ch)
 {
-    if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')) {
-        return 1;
-    }
-    return ch > 0 && strchr("!#$%&'*+-.^_`|~", ch) != NULL;
+    return in_class(ch, CLS_TCHAR);
 }
 
 static int is_digit(int ch)
@@ -66,10 +89,13 @@ int http_casecmp_eq(const char *a, size_t alen, const char *b, size_t blen)
     return 1;
 }
 
-static int slice_is(struct http_slice s, const char *lit)
+static int slice_is(struct http_slice s, const char *str)
 {
-    return http_casecmp_eq(s.p, s.len, lit, strlen(lit));
+    return http_casecmp_eq(s.p, s.len, str, strlen(str));
 }
+
+/* slice_is for a string literal: its length is known at compile time. */
+#define SLICE_IS(s, lit) http_casecmp_eq((s).p, (s).len, lit, sizeof(lit) - 1)
 
 static struct http_slice slice_of(const struct http_cur *c, size_t start, size_t end)
 {
@@ -319,7 +345,7 @@ static int te_element(struct http_slice el, void *arg)
 {
     struct framing *f = arg;
 
-    if (slice_is(el, "chunked")) {
+    if (SLICE_IS(el, "chunked")) {
         f->te_chunked++;
         f->te_chunked_last = 1;
     } else {
@@ -337,8 +363,7 @@ static int valid_host_value(struct http_slice v)
 
     http_cur_init(&c, v.p, v.len);
     while ((ch = http_cur_get(&c)) >= 0) {
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || is_digit(ch) ||
-              (ch != 0 && strchr("-._~!$&'()*+,;=:[]%", ch) != NULL))) {
+        if (!in_class(ch, CLS_HOST)) {
             return 0;
         }
     }
@@ -348,15 +373,15 @@ static int valid_host_value(struct http_slice v)
 /* Records what a field line means for framing and connection handling. */
 static int note_field(const struct http_header *h, struct framing *f, const char **error)
 {
-    if (slice_is(h->name, "content-length")) {
+    if (SLICE_IS(h->name, "content-length")) {
         return parse_content_length(h->value, f, error);
     }
-    if (slice_is(h->name, "transfer-encoding")) {
+    if (SLICE_IS(h->name, "transfer-encoding")) {
         f->te_seen = 1;
         list_each(h->value.p, h->value.len, te_element, f);
         return 0;
     }
-    if (slice_is(h->name, "connection")) {
+    if (SLICE_IS(h->name, "connection")) {
         if (http_list_has_token(h->value.p, h->value.len, "close")) {
             f->conn_close = 1;
         }
@@ -365,12 +390,12 @@ static int note_field(const struct http_header *h, struct framing *f, const char
         }
         return 0;
     }
-    if (slice_is(h->name, "host")) {
+    if (SLICE_IS(h->name, "host")) {
         f->host_count++;
         f->host = h->value;
         return 0;
     }
-    if (slice_is(h->name, "expect") && slice_is(h->value, "100-continue")) {
+    if (SLICE_IS(h->name, "expect") && SLICE_IS(h->value, "100-continue")) {
         f->expect_continue = 1;
     }
     return 0;
@@ -562,9 +587,15 @@ int http_parse_request(const char *buf, size_t len, size_t max_head, struct http
     struct framing f;
     int rv;
 
-    memset(req, 0, sizeof(*req));
-    memset(&f, 0, sizeof(f));
+    /* Every field but the header array, which is filled up to num_headers: clearing all of
+     * it would cost more than parsing a typical request. */
+    req->method = req->target = req->host = (struct http_slice){NULL, 0};
+    req->minor_version = 0;
+    req->num_headers = 0;
     req->content_length = -1;
+    req->chunked = req->keep_alive = req->expect_continue = 0;
+    req->error = NULL;
+    memset(&f, 0, sizeof(f));
     http_cur_init(&c, buf, head_window(len, &max_head));
 
     /* RFC 9112 2.2: ignore empty lines before the request line (left over from a body). */

@@ -205,6 +205,9 @@ int http_writer_header_n(struct http_writer *w, const char *name, const char *va
 /* "<name>: <decimal v>\r\n", e.g. Content-Length. */
 int http_writer_header_u64(struct http_writer *w, const char *name, uint64_t v);
 
+/* "Content-Length: <decimal v>\r\n" without the name and value checks: every response has one. */
+int http_writer_content_length(struct http_writer *w, uint64_t v);
+
 /* The empty line that ends the head. */
 int http_writer_end(struct http_writer *w);
 

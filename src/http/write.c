@@ -1,7 +1,6 @@
 /* write.c: the HTTP/1.1 head writer, the status reason table and the IMF-fixdate formatter. */
 #include "http/http.h"
 
-#include <stdio.h>
 #include <string.h>
 
 void http_writer_init(struct http_writer *w, char *buf, size_t cap)
@@ -62,6 +61,17 @@ static int append_all(struct http_writer *w, const char *const *parts, size_t n)
     return 0;
 }
 
+/* Decimal digits of v, written backwards from end; returns where they start. Every response
+ * carries a length, and snprintf costs more than the rest of its head. */
+static char *u64_digits(uint64_t v, char *end)
+{
+    do {
+        *--end = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    return end;
+}
+
 static int is_token(const char *s)
 {
     if (*s == '\0') {
@@ -80,13 +90,14 @@ static int is_token(const char *s)
 
 int http_writer_status_line(struct http_writer *w, int status)
 {
-    char code[8];
+    char code[4];
     const char *parts[5];
 
     if (status < 100 || status > 999) {
         return writer_fail(w);
     }
-    snprintf(code, sizeof(code), "%d", status);
+    code[3] = '\0';
+    u64_digits((uint64_t)status, code + 3);
     parts[0] = "HTTP/1.1 ";
     parts[1] = code;
     parts[2] = " ";
@@ -153,9 +164,23 @@ int http_writer_header(struct http_writer *w, const char *name, const char *valu
 int http_writer_header_u64(struct http_writer *w, const char *name, uint64_t v)
 {
     char num[24];
-    int n = snprintf(num, sizeof(num), "%llu", (unsigned long long)v);
+    char *end = num + sizeof(num);
+    char *d = u64_digits(v, end);
 
-    return http_writer_header_n(w, name, num, (size_t)n);
+    return http_writer_header_n(w, name, d, (size_t)(end - d));
+}
+
+int http_writer_content_length(struct http_writer *w, uint64_t v)
+{
+    char line[48] = "Content-Length: ";
+    char num[24];
+    char *end = num + sizeof(num);
+    char *d = u64_digits(v, end);
+    size_t n = (size_t)(end - d);
+
+    memcpy(line + 16, d, n);
+    memcpy(line + 16 + n, "\r\n", 2);
+    return http_writer_append(w, line, 18 + n);
 }
 
 int http_writer_end(struct http_writer *w)

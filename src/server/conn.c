@@ -55,10 +55,62 @@ static const char *peer_str(const struct srv_conn *c, char *buf, size_t len)
     return buf;
 }
 
+/* Buffers. A connection releases its TLS buffers and its output buffer whenever they run
+ * empty, so an idle one costs little memory (tlskit_conn_keep_buffers). One that reads twice
+ * within a sweep period is busy: it keeps them, saving an allocation and a free per record
+ * and per answer, until a sweep finds that it read nothing for a whole period. */
+static void note_read(struct srv_conn *c)
+{
+    if (c->active && !c->bufs_kept) {
+        struct srv_worker *w = c->w;
+        tlskit_conn_keep_buffers(c->tls, 1);
+        c->bufs_kept = 1;
+        if (w->nkept++ == 0) {
+            ev_timer_again(w->loop, &w->sweep);
+        }
+    }
+    c->active = 1;
+}
+
+static void release_buffers(struct srv_conn *c)
+{
+    if (!c->bufs_kept) {
+        return;
+    }
+    c->bufs_kept = 0;
+    c->w->nkept--;
+    if (c->tls) {
+        tlskit_conn_keep_buffers(c->tls, 0); /* buffers holding data go when they empty */
+    }
+    if (c->out && c->out_off == c->out_len) {
+        free(c->out);
+        c->out = NULL;
+        c->out_len = c->out_off = c->out_cap = 0;
+    }
+}
+
+void srv_conn_sweep_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    (void)revents;
+    struct srv_worker *w = t->data;
+    for (struct srv_conn *c = w->conns; c; c = c->next) {
+        if (c->bufs_kept && !c->active) {
+            release_buffers(c);
+        }
+        c->active = 0;
+    }
+    if (w->nkept == 0) {
+        ev_timer_stop(loop, t);
+    }
+}
+
 /* Frees everything; c is gone afterwards. */
 static void kill_conn(struct srv_conn *c)
 {
     struct srv_worker *w = c->w;
+    if (c->bufs_kept) {
+        w->nkept--;
+    }
     if (c->hstate && w->handler->closed) {
         w->handler->closed(c);
     }
@@ -151,6 +203,7 @@ void srv_conn_accepted(struct srv_worker *w, int fd, const struct sockaddr *sa, 
  * closes, so the kernel does not answer its bytes with a reset that destroys our answer. */
 static int start_linger(struct srv_conn *c)
 {
+    release_buffers(c);
     tlskit_conn_free(c->tls);
     c->tls = NULL;
     free(c->in);
@@ -360,6 +413,7 @@ static int read_dispatch(struct srv_conn *c)
             kill_conn(c); /* the peer closed, or the connection broke */
             return -1;
         }
+        note_read(c);
         if (dispatch(c, buf, have + (size_t)n) < 0) {
             return -1;
         }
@@ -385,6 +439,10 @@ static int flush(struct srv_conn *c)
         }
         kill_conn(c);
         return -1;
+    }
+    if (c->bufs_kept) {
+        c->out_len = c->out_off = 0;
+        return 0;
     }
     free(c->out);
     c->out = NULL;

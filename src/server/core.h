@@ -49,6 +49,8 @@ struct srv_conn {
     uint8_t rd_want, wr_want; /* EV_READ / EV_WRITE the last read / write waited for */
     uint8_t finish : 1, header_timer : 1, busy : 1, dead : 1, linger_after : 1, served : 1,
         in_msg : 1;
+    uint8_t active : 1;    /* read something since the last buffer sweep */
+    uint8_t bufs_kept : 1; /* busy: TLS and output buffers stay between requests */
 };
 
 struct srv_stats {
@@ -67,6 +69,8 @@ struct srv_worker {
     size_t nl;
     ev_timer backoff; /* accept paused after EMFILE/ENFILE */
     ev_timer grace;
+    ev_timer sweep; /* runs while some connection keeps its buffers */
+    long nkept;     /* connections keeping their buffers */
     ev_signal sig_term, sig_int, sig_hup, sig_usr1;
     struct srv_conn *conns;
     long nconns, max_conns;
@@ -79,6 +83,7 @@ struct srv_worker {
 void srv_conn_accepted(struct srv_worker *w, int fd, const struct sockaddr *sa, socklen_t salen);
 void srv_conn_drain(struct srv_conn *c); /* the worker began shutting down */
 void srv_conn_close_now(struct srv_conn *c);
+void srv_conn_sweep_cb(struct ev_loop *loop, ev_timer *t, int revents);
 
 /* worker.c */
 int srv_worker_run(struct srv_worker *w);

@@ -129,13 +129,13 @@ static void respond(struct srv_conn *c, int status, const char *ctype, const cha
         size_t hl;
         const char *h = head_200(ctype[0] == 'a', o && o->hsts, &hl);
         http_writer_append(&w, h, hl);
-        http_writer_header_u64(&w, "Content-Length", blen);
+        http_writer_content_length(&w, blen);
     } else {
         http_writer_status_line(&w, status);
         http_writer_header(&w, "Date", date_now());
         http_writer_header(&w, "Server", "tlskit");
         http_writer_header(&w, "Content-Type", ctype);
-        http_writer_header_u64(&w, "Content-Length", blen);
+        http_writer_content_length(&w, blen);
         http_writer_header(&w, "Cache-Control", "no-store");
         if (o && o->hsts) {
             http_writer_header(&w, "Strict-Transport-Security", "max-age=31536000");

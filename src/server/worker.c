@@ -185,6 +185,8 @@ int srv_worker_run(struct srv_worker *w)
     w->backoff.data = w;
     ev_init(&w->grace, grace_cb);
     w->grace.data = w;
+    ev_timer_init(&w->sweep, srv_conn_sweep_cb, 1., 1.);
+    w->sweep.data = w;
     ev_signal_init(&w->sig_term, stop_cb, SIGTERM);
     ev_signal_init(&w->sig_int, stop_cb, SIGINT);
     ev_signal_init(&w->sig_hup, hup_cb, SIGHUP);

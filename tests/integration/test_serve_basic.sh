@@ -64,6 +64,32 @@ printf 'GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET / HTTP/1.0\r\n\r\n' 
 check "HTTP/1.0 with keep-alive gets two answers" test "$(grep -c '^HTTP/1.1 200' "$O")" -eq 2
 contains "HTTP/1.0 keep-alive is confirmed" "$O" "Connection: keep-alive"
 
+# A busy connection keeps its buffers; a second of quiet gives them back (the worker's sweep);
+# then it is busy again. Every answer must stay whole through both switches.
+timeout 30 "$PYTHON" - 127.0.0.1 "$PORT" "$C/ca.pem" >"$O" 2>&1 <<'PY'
+import socket, ssl, sys, time
+ctx = ssl.create_default_context(cafile=sys.argv[3])
+s = ctx.wrap_socket(socket.create_connection((sys.argv[1], int(sys.argv[2]))), server_hostname="localhost")
+f = s.makefile("rb")
+def one(path):
+    s.sendall(b"GET " + path + b" HTTP/1.1\r\nHost: a\r\n\r\n")
+    n = 0
+    while True:
+        line = f.readline()
+        if line.lower().startswith(b"content-length:"):
+            n = int(line.split(b":")[1])
+        if line in (b"\r\n", b""):
+            break
+    return f.read(n)
+good = 0
+for rnd in range(3):
+    for i in range(50):
+        body = one(b"/json" if i % 2 else b"/")
+        good += body.startswith(b'{"ip":"127.0.0.1"') or body == b"127.0.0.1\n"
+    time.sleep(2.5)
+print("answers=%d" % good)
+PY
+contains "busy, idle, busy again on one connection: every answer whole" "$O" "answers=150"
 timeout 60 "$PYTHON" "$PEERS/pipeline.py" 127.0.0.1 "$PORT" "$C/ca.pem" 20000 2 >"$O" 2>&1
 contains "20,000 pipelined requests, answers read late (back-pressure): all answered" "$O" "answers=20000"
 

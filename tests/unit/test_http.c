@@ -730,6 +730,32 @@ static void test_chunked(void)
     }
 }
 
+/* Every byte value, in a field name and in a Host value, against the RFC's sets written out
+ * here independently of the parser's tables. */
+static void test_byte_classes(void)
+{
+    static const char tsym[] = "!#$%&'*+-.^_`|~";
+    static const char hsym[] = "-._~!$&'()*+,;=:[]%";
+    int bad_name = 0, bad_host = 0;
+    for (int b = 0; b < 256; b++) {
+        char buf[64];
+        int alnum = (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9');
+        int tchar = alnum || (b != 0 && strchr(tsym, b) != NULL);
+        int hchar = alnum || (b != 0 && strchr(hsym, b) != NULL);
+        /* %c writes a NUL byte too, and the count includes it. */
+        size_t n =
+            (size_t)snprintf(buf, sizeof(buf), "GET / HTTP/1.1\r\nHost: a\r\nA%cB: v\r\n\r\n", b);
+        int ok = http_parse_request(buf, n, MAX_HEAD, &req) > 0;
+        /* A colon ends the name early ("A" with value "B: v"), which is a valid field. */
+        bad_name += ok != (tchar || b == ':');
+        n = (size_t)snprintf(buf, sizeof(buf), "GET / HTTP/1.1\r\nHost: a%cb\r\n\r\n", b);
+        ok = http_parse_request(buf, n, MAX_HEAD, &req) > 0;
+        bad_host += ok != hchar;
+    }
+    CHECK(bad_name == 0, "field names: exactly the tchar bytes of RFC 9110 are accepted");
+    CHECK(bad_host == 0, "Host values: exactly the uri-host and port bytes are accepted");
+}
+
 static void test_writer(void)
 {
     char buf[256];
@@ -776,6 +802,20 @@ static void test_writer(void)
     CHECK(http_writer_header(&w, "X:Y", "v") == -1, "writer: a colon in a name fails");
     http_writer_init(&w, buf, sizeof(buf));
     CHECK(http_writer_header(&w, "X", "a\tb") == 0, "writer: HT in a value is fine");
+    http_writer_init(&w, buf, sizeof(buf));
+    static const uint64_t vals[] = {0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 65535, 1048576};
+    for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+        uint64_t v = vals[i];
+        char want[48];
+        snprintf(want, sizeof(want), "N: %llu\r\n", (unsigned long long)v);
+        http_writer_init(&w, buf, sizeof(buf));
+        CHECK(http_writer_header_u64(&w, "N", v) == 0 && strcmp(buf, want) == 0, "writer: u64 %llu",
+              (unsigned long long)v);
+        snprintf(want, sizeof(want), "Content-Length: %llu\r\n", (unsigned long long)v);
+        http_writer_init(&w, buf, sizeof(buf));
+        CHECK(http_writer_content_length(&w, v) == 0 && strcmp(buf, want) == 0,
+              "writer: Content-Length %llu", (unsigned long long)v);
+    }
     http_writer_init(&w, buf, sizeof(buf));
     CHECK(http_writer_header_u64(&w, "N", UINT64_MAX) == 0 &&
               strcmp(buf, "N: 18446744073709551615\r\n") == 0,
@@ -847,6 +887,7 @@ int main(void)
     test_response_framing();
     test_helpers();
     test_chunked();
+    test_byte_classes();
     test_writer();
     test_date();
     return T_DONE();
