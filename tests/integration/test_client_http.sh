@@ -127,6 +127,15 @@ contains "-L -i: the redirect head" "$T_TMP/out" "HTTP/1.1 302"
 
 # Broken or non-HTTP peers
 get_case "response that is not HTTP" 7 "${CA[@]}" "$U/not-http" -- "not HTTP" "SSH-2.0"
+# A large body is read with a raised low-water mark: its small last burst must still end the
+# read at once on a connection the server keeps open, not when the 20 s idle timeout gives up
+# waiting for bytes that never come (a hang check with a wide margin, not a speed test).
+for n in 400000 150000 118000; do
+    t0=$(date +%s)
+    get_case "paced $n-byte body on a kept-open connection" 0 "${CA[@]}" --timeout 20 "$U/paced/$n"
+    check "paced $n-byte body: every byte" test "$(wc -c <"$T_TMP/out")" -eq "$n"
+    check "paced $n-byte body: done without waiting for the timeout" test $(($(date +%s) - t0)) -lt 10
+done
 ALLOW_OUT=1 get_case "truncated Content-Length body" 7 "${CA[@]}" "$U/truncated" -- "truncated" "10 of the 100"
 start=$(date +%s)
 ALLOW_OUT=1 get_case "a server silent in the middle of the body times out" 6 "${CA[@]}" --timeout 1 "$U/stall" -- "timed out" "body"

@@ -13,6 +13,8 @@ Each path shows one HTTP behaviour; the connection is closed after each response
   /zeros/N         N zero bytes (Content-Length), streamed
   /zeros-chunked/N N zero bytes, chunked        /nobody        204 No Content
   /stall           10 body bytes, then 10 s of silence
+  /paced/N         N bytes (Content-Length) in three bursts with pauses, the last one small;
+                   then the connection stays open for 10 s, as a keep-alive server's would
 """
 import socket
 import ssl
@@ -123,6 +125,13 @@ def handle(conn):
         zeros(conn, int(target.rsplit("/", 1)[1]), True)
     elif target == "/stall":
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789")
+        time.sleep(10)
+    elif target.startswith("/paced/"):
+        n = int(target.rsplit("/", 1)[1])
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % n)
+        for part in (n - n // 4, n // 4 - 100, 100):
+            conn.sendall(b"p" * part)
+            time.sleep(0.3)
         time.sleep(10)
     elif target == "/nobody":
         respond(conn, 204, b"", length=False)
