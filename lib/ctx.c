@@ -80,6 +80,17 @@ static int ticket_key_for(const struct tlskit_ctx *c, uint64_t epoch, struct tic
     return 0;
 }
 
+/* Wipes this thread's cached keys made from SECRET (a context being freed). Other threads'
+ * copies go when their next ticket needs the slot, or with the thread. */
+static void ticket_cache_wipe(const unsigned char *secret, size_t len)
+{
+    for (int i = 0; i < 2; i++) {
+        if (ticket_cache[i].valid && CRYPTO_memcmp(ticket_cache[i].secret, secret, len) == 0) {
+            OPENSSL_cleanse(&ticket_cache[i], sizeof(ticket_cache[i]));
+        }
+    }
+}
+
 static int ticket_setup(struct ticket_key *k, unsigned char *iv, EVP_CIPHER_CTX *cctx,
                         EVP_MAC_CTX *hctx, int enc)
 {
@@ -423,6 +434,7 @@ void tlskit_ctx_free(struct tlskit_ctx *ctx)
     free(ctx->pins);
     free(ctx->crl_file);
     free(ctx->alpn);
+    ticket_cache_wipe(ctx->ticket_secret, sizeof(ctx->ticket_secret));
     OPENSSL_cleanse(ctx->ticket_secret, sizeof(ctx->ticket_secret));
     free(ctx);
 }

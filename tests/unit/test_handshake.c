@@ -796,8 +796,44 @@ static void test_fd_ownership(void)
     tlskit_config_free(cc);
 }
 
+/* tlskit_conn_keep_buffers: held buffers work, going back releases them, and a release while
+ * received records wait is refused without losing them. */
+static void test_keep_buffers(void)
+{
+    struct tlskit_config *scfg = server_cfg("ecdsa.pem"), *ccfg = client_cfg();
+    struct tlskit_ctx *sctx = tlskit_server_ctx_new(scfg), *cctx = tlskit_client_ctx_new(ccfg);
+    struct pair p;
+    pair_open(&p, cctx, sctx, "localhost");
+    pair_handshake(&p);
+    CHECK(p.rc == 0 && p.rs == 0, "keep buffers: handshake");
+    CHECK(tlskit_conn_keep_buffers(p.s, 1) == 0, "keep buffers: hold");
+    int ok = 1;
+    for (int i = 0; i < 5; i++) {
+        ok &= exchange(&p) == 0;
+    }
+    CHECK(ok, "keep buffers: five exchanges with buffers held");
+    CHECK(tlskit_conn_keep_buffers(p.s, 0) == 0, "keep buffers: released when empty");
+    CHECK(exchange(&p) == 0, "keep buffers: exchange after the release");
+    /* Two records in flight, the server reads one byte: the rest waits in its buffer. */
+    CHECK(tlskit_conn_keep_buffers(p.s, 1) == 0 && tlskit_conn_write(p.c, "abc", 3) == 3 &&
+              tlskit_conn_write(p.c, "def", 3) == 3,
+          "keep buffers: two records sent");
+    char buf[8];
+    CHECK(read_all(p.s, p.c, buf, 1) == 1 && buf[0] == 'a', "keep buffers: one byte read");
+    CHECK(tlskit_conn_keep_buffers(p.s, 0) == -1, "keep buffers: no release while data waits");
+    CHECK(read_all(p.s, p.c, buf, 5) == 5 && memcmp(buf, "bcdef", 5) == 0,
+          "keep buffers: the waiting bytes are intact");
+    CHECK(exchange(&p) == 0, "keep buffers: exchange after all");
+    pair_close(&p);
+    tlskit_ctx_free(sctx);
+    tlskit_ctx_free(cctx);
+    tlskit_config_free(scfg);
+    tlskit_config_free(ccfg);
+}
+
 int main(void)
 {
+    test_keep_buffers();
     test_matrix();
     test_resumption();
     test_refusals();
