@@ -85,6 +85,40 @@ if "$PYTHON" -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1",
     stop "$H6_PID"
 fi
 
+# A name with an IPv6 and an IPv4 address, from a hosts file bind-mounted over /etc/hosts in
+# a private mount namespace (the machine's own file is not touched): every address is tried in
+# the resolver's order, each failure named, and the IPv4 one, where a server listens, wins.
+if "$PYTHON" -c 'import socket; s=socket.socket(socket.AF_INET6); s.bind(("::1",0))' 2>/dev/null &&
+    unshare -m true 2>/dev/null; then
+    printf '::1 tlskit.test\n127.0.0.1 tlskit.test\n' >"$T_TMP/hosts"
+    PD=$(free_port)
+    bg "$T_TMP/dual.log" "$PYTHON" "$PEERS/client_http_server.py" 127.0.0.1 "$PD" "$C/ecdsa.pem"
+    DUAL_PID=$BG_PID
+    wait_port "$PD"
+    dual() { # dual ARGS...: tlskit with the two-address hosts file
+        unshare -m sh -c 'mount --bind "$1" /etc/hosts && shift && exec "$@"' _ "$T_TMP/hosts" \
+            "$TLSKIT" "$@" >"$T_TMP/out" 2>"$T_TMP/err" </dev/null
+        RC=$?
+    }
+    dual get -v "${CA[@]}" "https://tlskit.test:$PD/cl"
+    check_rc "two addresses, IPv6 refused: IPv4 connects" 0
+    contains "two addresses: the IPv6 failure is named" "$T_TMP/err" "[::1]:$PD: connection refused"
+    contains "two addresses: then IPv4" "$T_TMP/err" "127.0.0.1:$PD"
+    contains "two addresses: the body" "$T_TMP/out" "hello content-length"
+    dual get "${CA[@]}" "https://tlskit.test:$P0/"
+    check_rc "two addresses, both refused" 3
+    contains "both refused: each address named" "$T_TMP/err" "[::1]:$P0: connection refused"
+    contains "both refused: the IPv4 one too" "$T_TMP/err" "127.0.0.1:$P0: connection refused"
+    dual get -6 "${CA[@]}" "https://tlskit.test:$PD/cl"
+    check_rc "two addresses, -6: only IPv6 tried" 3
+    check "-6: the IPv4 address is not tried" bash -c '! grep -q "127.0.0.1" "$1"' _ "$T_TMP/err"
+    dual connect --quiet "${CA[@]}" "tlskit.test:$PD" <<<''
+    check_rc "connect: two addresses, IPv4 connects" 0
+    stop "$DUAL_PID"
+else
+    echo "# skipped the two-address cases: needs IPv6 on loopback and unshare -m (root)"
+fi
+
 # --- options against a good server ---
 srv_start ecdsa -alpn "http/1.1"
 U="https://localhost:$PORT/"
