@@ -36,7 +36,7 @@ static void usage(FILE *f)
             "  --max-conns N            connections at once, over all workers (default: none)\n"
             "  --user NAME              drop to this user once bound and loaded\n"
             "  --log-format text|json   log lines on stderr (default text)\n"
-            "  --access-log FILE|-      one line per request\n"
+            "  --access-log FILE|-      one line per request (written within a second)\n"
             "  --grace T                on SIGTERM, time to finish requests in flight (10s)\n"
             "\n"
             "Times: 10s, 500ms, 2m, or plain seconds. SIGHUP reloads the certificate and key\n"

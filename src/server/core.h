@@ -69,8 +69,9 @@ struct srv_worker {
     size_t nl;
     ev_timer backoff; /* accept paused after EMFILE/ENFILE */
     ev_timer grace;
-    ev_timer sweep; /* runs while some connection keeps its buffers */
-    long nkept;     /* connections keeping their buffers */
+    ev_timer sweep;    /* runs while some connection keeps its buffers */
+    ev_timer logflush; /* writes batched access-log lines once a second */
+    long nkept;        /* connections keeping their buffers */
     ev_signal sig_term, sig_int, sig_hup, sig_usr1;
     struct srv_conn *conns;
     long nconns, max_conns;

@@ -13,6 +13,28 @@
 static int log_json;
 static int access_fd = -1;
 
+/* Access-log lines are batched: one write() per 4 KiB of lines, or per second (the worker's
+ * timer), instead of one per request. 4 KiB is PIPE_BUF, so a batch written to a pipe (-)
+ * never interleaves with another worker's; a file is opened O_APPEND. */
+static char abuf[4096];
+static size_t alen;
+
+void srv_log_access_flush(void)
+{
+    size_t off = 0;
+    while (off < alen) {
+        ssize_t w = write(access_fd, abuf + off, alen - off);
+        if (w < 0 && errno == EINTR) {
+            continue;
+        }
+        if (w <= 0) {
+            break; /* a full disk or a closed pipe: the lines are lost, the server goes on */
+        }
+        off += (size_t)w;
+    }
+    alen = 0;
+}
+
 void srv_log_init(int json, const char *access_log, char *err, size_t errlen)
 {
     (void)access_log;
@@ -189,6 +211,9 @@ void srv_log_access_line(const char *ip, unsigned port, const char *method, size
     if (len > sizeof(b)) {
         len = sizeof(b);
     }
-    ssize_t w = write(access_fd, b, len);
-    (void)w;
+    if (alen + len > sizeof(abuf)) {
+        srv_log_access_flush();
+    }
+    memcpy(abuf + alen, b, len);
+    alen += len;
 }

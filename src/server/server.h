@@ -103,6 +103,8 @@ int srv_log_access_enabled(void);
 void srv_log_access_line(const char *ip, unsigned port, const char *method, size_t mlen,
                          const char *target, size_t tlen, int status, size_t bytes,
                          const char *version);
+/* Writes the access-log lines still batched (the worker calls it each second and at exit). */
+void srv_log_access_flush(void);
 
 /* ---- listening sockets (listen.c) ---- */
 /* Parses "host:port", "[v6]:port", ":port", "*:port". 0, or -1 with a sentence in err. */

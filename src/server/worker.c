@@ -163,6 +163,14 @@ static void hup_cb(struct ev_loop *loop, ev_signal *s, int revents)
     w->cfg = cfg;
 }
 
+static void logflush_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    (void)loop;
+    (void)t;
+    (void)revents;
+    srv_log_access_flush();
+}
+
 static void usr1_cb(struct ev_loop *loop, ev_signal *s, int revents)
 {
     (void)loop;
@@ -187,6 +195,10 @@ int srv_worker_run(struct srv_worker *w)
     w->grace.data = w;
     ev_timer_init(&w->sweep, srv_conn_sweep_cb, 1., 1.);
     w->sweep.data = w;
+    ev_timer_init(&w->logflush, logflush_cb, 1., 1.);
+    if (srv_log_access_enabled()) {
+        ev_timer_start(w->loop, &w->logflush);
+    }
     ev_signal_init(&w->sig_term, stop_cb, SIGTERM);
     ev_signal_init(&w->sig_int, stop_cb, SIGINT);
     ev_signal_init(&w->sig_hup, hup_cb, SIGHUP);
@@ -201,6 +213,7 @@ int srv_worker_run(struct srv_worker *w)
     sigprocmask(SIG_SETMASK, &none, NULL);
     listeners_start(w);
     ev_run(w->loop, 0);
+    srv_log_access_flush();
     log_stats(w, "worker stopped");
     while (w->conns) {
         srv_conn_close_now(w->conns);

@@ -92,6 +92,15 @@ PY
 contains "busy, idle, busy again on one connection: every answer whole" "$O" "answers=150"
 timeout 60 "$PYTHON" "$PEERS/pipeline.py" 127.0.0.1 "$PORT" "$C/ca.pem" 20000 2 >"$O" 2>&1
 contains "20,000 pipelined requests, answers read late (back-pressure): all answered" "$O" "answers=20000"
+# Their access-log lines, written in 4 KiB batches by two workers: every one whole.
+for _ in $(seq 60); do [ "$(wc -l <"$ACC")" -ge 20000 ] && break; sleep 0.05; done
+check "access log: 20,000+ lines, each one whole" "$PYTHON" -c '
+import re, sys
+lines = open(sys.argv[1], "rb").read().split(b"\n")
+assert lines[-1] == b"", "the log ends mid-line"
+pat = re.compile(rb"^\S+ 127\.0\.0\.1:\d+ [A-Z-]+ \S+ \d{3} \d+ \S+$")
+bad = [l for l in lines[:-1] if not pat.match(l)]
+assert len(lines) - 1 >= 20000 and not bad, (len(lines), bad[:3])' "$ACC"
 
 # --- malformed, oversized, slow ---
 printf 'GET / HTTP/1.1\r\nBad Header\r\n\r\nGET / HTTP/1.1\r\n\r\n' | raw_tls 127.0.0.1 "$PORT" "$C/ca.pem" >"$O"
@@ -131,6 +140,7 @@ curl_s -6 -o /dev/null -w '%{http_code}' "https://localhost:$PORT/" >"$O" 2>&1
 contains "only 127.0.0.1 is listened on when asked (IPv6 refused)" "$O" "000"
 
 # --- logs ---
+wait_log "$ACC" 'GET /json 200' 3 # lines are written in batches, at least once a second
 contains "access log: one line per request" "$ACC" 'GET /json 200'
 check "access log: the 404 is there" grep -q ' 404 ' "$ACC"
 contains "plain HTTP is logged" "$LOG" "plain text on the TLS port"
@@ -138,7 +148,8 @@ contains "plain HTTP is logged" "$LOG" "plain text on the TLS port"
 # --- dev mode: no HSTS; --log-format json; IPv6 listen ---
 stop "$SRV_PID"
 PORT=$(free_port)
-bg "$LOG.dev" "$TLSKIT" serve --listen "[::1]:$PORT" --listen "127.0.0.1:$PORT" --workers 1 --log-format json
+bg "$LOG.dev" "$TLSKIT" serve --listen "[::1]:$PORT" --listen "127.0.0.1:$PORT" --workers 1 --log-format json \
+    --access-log "$ACC.dev"
 DEV_PID=$BG_PID
 wait_port "$PORT" 127.0.0.1 15
 contains "dev mode prints the CA path" "$LOG.dev" "$TLSKIT_HOME/ca.pem"
@@ -161,4 +172,8 @@ kill -TERM "$DEV_PID"
 wait "$DEV_PID"
 rc=$?
 check "SIGTERM: exit 0" test "$rc" -eq 0
+check "SIGTERM: the batched access-log lines were written, as JSON" "$PYTHON" -c '
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+assert [l["ip"] for l in lines] == ["::1", "127.0.0.1"], lines' "$ACC.dev"
 t_done
