@@ -23,7 +23,9 @@ struct xfer {
     char where[URL_HOST_MAX + 16]; /* "host:port", for messages */
     char *buf;
     size_t len;
-    int lowat; /* the socket's SO_RCVLOWAT as last set; 0 for the kernel's default (1) */
+    int lowat;    /* the socket's SO_RCVLOWAT as last set; 0 for the kernel's default (1) */
+    int reuse;    /* the connection may carry the next request (a redirect on the same origin) */
+    uint64_t got; /* bytes received for the current request */
 };
 
 /* The connection's error in E: the library's sentence first, then, unless it is a refusal
@@ -145,7 +147,10 @@ static int send_request(struct xfer *x, const char *method, const struct client_
     if (body) {
         http_writer_header_u64(&w, "Content-Length", blen);
     }
-    http_writer_header(&w, "Connection", "close");
+    if (!req->follow) {
+        /* One request per connection; with -L, a redirect to the same origin reuses it. */
+        http_writer_header(&w, "Connection", "close");
+    }
     if (http_writer_end(&w) != 0) {
         client_fail(e, TLSKIT_ERR_USAGE, "the request head for %s could not be written: %s",
                     x->where, "a method, path or header is invalid");
@@ -195,6 +200,9 @@ static ssize_t fill(struct xfer *x, size_t max, const char *during, struct clien
         room = max;
     }
     ssize_t n = tlskit_conn_read(x->conn, x->buf + x->len, room);
+    if (n > 0) {
+        x->got += (uint64_t)n;
+    }
     if (n < 0) {
         char step[64];
         snprintf(step, sizeof(step), "reading the %s from", during);
@@ -391,20 +399,59 @@ static int is_redirect(int status)
     return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
 
-/* One request on a fresh connection. *NEXT is set when a redirect is to be followed. */
+/* A redirect's body is read and dropped, so that the connection can carry the next request,
+ * when it is this small and the server keeps the connection open. */
+#define REDIRECT_BODY_MAX (64 * 1024)
+
+static int reusable_after(const struct http_response *resp, enum http_body mode)
+{
+    return resp->minor_version >= 1 && !resp->connection_close &&
+           (mode == HTTP_BODY_NONE ||
+            (mode == HTTP_BODY_LENGTH && resp->content_length <= REDIRECT_BODY_MAX));
+}
+
+/* One request and its response head, on x->conn when it is set (a connection kept from the
+ * last redirect), else on a new one. A kept connection the server closed in the meantime is
+ * replaced once, before any byte of the response. */
+static int request_head(struct xfer *x, const char *method, const struct client_request *req,
+                        int body, int same_origin, struct http_response *resp,
+                        const struct client_sink *sink, struct client_err *e)
+{
+    for (int attempt = 0;; attempt++) {
+        int reused = x->conn != NULL;
+        if (reused) {
+            const struct client_tls_opts *o = &x->c->opts;
+            if (o->on_attempt) {
+                o->on_attempt(o->arg, x->where, "connection reused");
+            }
+        } else if (client_open(x->c, x->url->host, x->url->port, &x->conn, e) != 0) {
+            return -1;
+        }
+        x->len = 0;
+        x->got = 0;
+        int hl = -1;
+        if (send_request(x, method, req, body, same_origin, e) == 0) {
+            hl = read_head(x, resp, sink, e);
+        }
+        if (hl >= 0 || !reused || attempt > 0 || x->got > 0 || e->kind == TLSKIT_ERR_TIMEOUT ||
+            e->kind == TLSKIT_ERR_USAGE) {
+            return hl;
+        }
+        tlskit_conn_free(x->conn); /* the server closed the kept connection: a new one */
+        x->conn = NULL;
+        x->lowat = 0;
+    }
+}
+
+/* One request and its response. *NEXT is set when a redirect is to be followed; then
+ * x->reuse says whether the connection may carry the next request. */
 static int exchange(struct xfer *x, const char *method, const struct client_request *req, int body,
                     int same_origin, const struct client_sink *sink, struct client_result *res,
                     struct url *next, int *follow, struct client_err *e)
 {
     struct http_response resp;
-    if (client_open(x->c, x->url->host, x->url->port, &x->conn, e) != 0) {
-        return -1;
-    }
-    if (send_request(x, method, req, body, same_origin, e) != 0) {
-        return -1;
-    }
-    x->len = 0;
-    int hl = read_head(x, &resp, sink, e);
+    x->reuse = 0;
+    int hl = request_head(x, method, req, body, same_origin, &resp, sink, e);
     if (hl < 0) {
         return -1;
     }
@@ -424,16 +471,21 @@ static int exchange(struct xfer *x, const char *method, const struct client_requ
     if (sink->head && sink->head(sink->arg, x->buf, (size_t)hl, &resp, !*follow) != 0) {
         return client_fail(e, TLSKIT_ERR_IO, "%s", "");
     }
-    if (*follow) {
-        return 0; /* the redirect's body is not wanted; the connection is closed */
-    }
     enum http_body mode = http_response_body(&resp, method);
     memmove(x->buf, x->buf + hl, x->len - (size_t)hl);
     x->len -= (size_t)hl;
-    if (read_body(x, &resp, mode, sink, res, e) != 0) {
-        return -1;
+    if (*follow) {
+        /* The redirect's body is not wanted: read and dropped when that keeps the connection
+         * usable, else the connection is closed. */
+        if (reusable_after(&resp, mode)) {
+            static const struct client_sink drop = {0};
+            struct client_result scratch = {0};
+            struct client_err ignored = {0};
+            x->reuse = read_body(x, &resp, mode, &drop, &scratch, &ignored) == 0 && x->len == 0;
+        }
+        return 0;
     }
-    return 0;
+    return read_body(x, &resp, mode, sink, res, e);
 }
 
 int client_fetch(struct client *c, const struct url *url, const struct client_request *req,
@@ -468,12 +520,18 @@ int client_fetch(struct client *c, const struct url *url, const struct client_re
                  cur.host, cur.port);
         c->opts.servername = strcasecmp(cur.host, url->host) == 0 ? servername : NULL;
         int r = exchange(&x, method, req, body, same_origin, sink, res, &next, &follow, e);
-        if (r == 0) {
-            (void)tlskit_conn_close(x.conn); /* close_notify: we end on purpose */
+        if (r == 0 && follow && x.reuse && strcasecmp(next.host, cur.host) == 0 &&
+            next.port == cur.port && url_is_https(&next)) {
+            /* Same origin, connection kept open: the next request goes on it (unless it
+             * carries a body, see below). */
+        } else {
+            if (r == 0) {
+                (void)tlskit_conn_close(x.conn); /* close_notify: we end on purpose */
+            }
+            tlskit_conn_free(x.conn);
+            x.conn = NULL;
+            x.lowat = 0;
         }
-        tlskit_conn_free(x.conn);
-        x.conn = NULL;
-        x.lowat = 0;
         if (r != 0) {
             goto out;
         }
@@ -505,11 +563,20 @@ int client_fetch(struct client *c, const struct url *url, const struct client_re
             }
             body = 0;
         }
+        if (body && x.conn) {
+            /* A body is sent on a new connection: a kept one the server closed meanwhile
+             * could not be retried without sending the body twice. */
+            (void)tlskit_conn_close(x.conn);
+            tlskit_conn_free(x.conn);
+            x.conn = NULL;
+            x.lowat = 0;
+        }
         same_origin = same_origin && strcmp(next.host, cur.host) == 0 && next.port == cur.port;
         cur = next;
     }
     rv = 0;
 out:
+    tlskit_conn_free(x.conn); /* a connection kept for a redirect not followed */
     c->opts.servername = servername;
     free(x.buf);
     return rv;

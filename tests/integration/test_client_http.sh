@@ -127,6 +127,13 @@ contains "-L -i: the redirect head" "$T_TMP/out" "HTTP/1.1 302"
 
 # Broken or non-HTTP peers
 get_case "response that is not HTTP" 7 "${CA[@]}" "$U/not-http" -- "not HTTP" "SSH-2.0"
+# A redirect that promises keep-alive on a connection the server then closes: the kept
+# connection fails before any byte of the answer, and the request goes again on a new one.
+get_case "-L: a kept connection the server closed is replaced" 0 "${CA[@]}" -L -v "$U/ka-lie"
+out_is "-L after a broken keep-alive: the target's body" "hello content-length"
+contains "-L after a broken keep-alive: the reuse was tried" "$T_TMP/err" "connection reused"
+check "-L after a broken keep-alive: two connections made" test "$(grep -c ': connected' "$T_TMP/err")" -eq 2
+
 # A large body is read with a raised low-water mark: its small last burst must still end the
 # read at once on a connection the server keeps open, not when the 20 s idle timeout gives up
 # waiting for bytes that never come (a hang check with a wide margin, not a speed test).

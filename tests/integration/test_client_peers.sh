@@ -85,7 +85,8 @@ pid $N/nginx.pid;
 error_log $N/error.log info;
 events { worker_connections 64; }
 http {
-    access_log $N/access.log;
+    log_format conn '\$connection \$request_uri \$status';
+    access_log $N/access.log conn;
     client_body_temp_path $N/body;
     proxy_temp_path $N/proxy;
     fastcgi_temp_path $N/fastcgi;
@@ -102,6 +103,7 @@ http {
         location /mtls { if (\$ssl_client_verify != SUCCESS) { return 403; } return 200 "client \$ssl_client_s_dn\n"; }
         location /chunked { gzip off; return 200 "x"; }
         location /redir { return 301 /index.html; }
+        location /hop { return 302 /redir; }
         location /plain { return 301 http://127.0.0.1:$PORT/index.html; }
     }
 }
@@ -119,6 +121,17 @@ NGX
     get_case "nginx: 404 with --fail" 1 "${CA[@]}" --fail "https://localhost:$PORT/missing"
     get_case "nginx: -L follows its 301" 0 "${CA[@]}" -L "https://localhost:$PORT/redir"
     contains "nginx: -L body" "$T_TMP/out" "hello from nginx"
+    get_case "nginx: -L, two redirects" 0 "${CA[@]}" -L -v "https://localhost:$PORT/hop"
+    contains "nginx: -L, two redirects: the page" "$T_TMP/out" "hello from nginx"
+    check "nginx: -L, two redirects: the connection reused twice" \
+        test "$(grep -c 'connection reused' "$T_TMP/err")" -eq 2
+    check "nginx: the three requests came on one connection" "$PYTHON" -c '
+import sys
+lines = [l.split() for l in open(sys.argv[1])]
+hop = [i for i, l in enumerate(lines) if l[1] == "/hop"][-1]
+seq = lines[hop:hop + 3]
+assert [l[1] for l in seq] == ["/hop", "/redir", "/index.html"], seq
+assert len({l[0] for l in seq}) == 1, seq' "$N/access.log"
     get_case "nginx: -L refuses its redirect to http" 7 "${CA[@]}" -L "https://localhost:$PORT/plain" -- "refused redirect"
     get_case "nginx: client certificate accepted" 0 "${CA[@]}" --cert "$C/client.pem" "https://localhost:$PORT/mtls"
     contains "nginx: saw our client certificate" "$T_TMP/out" "CN=tlskit test client"

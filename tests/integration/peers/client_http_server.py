@@ -13,6 +13,7 @@ Each path shows one HTTP behaviour; the connection is closed after each response
   /zeros/N         N zero bytes (Content-Length), streamed
   /zeros-chunked/N N zero bytes, chunked        /nobody        204 No Content
   /stall           10 body bytes, then 10 s of silence
+  /ka-lie          a 302 to /cl that promises keep-alive, then closes the connection anyway
   /paced/N         N bytes (Content-Length) in three bursts with pauses, the last one small;
                    then the connection stays open for 10 s, as a keep-alive server's would
 """
@@ -126,6 +127,8 @@ def handle(conn):
     elif target == "/stall":
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789")
         time.sleep(10)
+    elif target == "/ka-lie":
+        conn.sendall(b"HTTP/1.1 302 Found\r\nLocation: /cl\r\nContent-Length: 5\r\n\r\nmoved")
     elif target.startswith("/paced/"):
         n = int(target.rsplit("/", 1)[1])
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % n)
