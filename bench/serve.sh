@@ -93,26 +93,31 @@ declare -A R
 ROUNDS=${ROUNDS:-5}
 minof() { "$PY" -c "import statistics, sys; print(statistics.median(float(x) for x in sys.argv[1:]))" "$@"; }
 
+# per_op NAME PID COUNT_AWK LOAD...: runs the LOAD command on CPU 0 against one server and adds
+# that server's CPU time and kernel time per operation (us) to R[NAME.cpu.SERVER] and
+# R[NAME.sys.SERVER] (space-separated, one per round), and the operations to R[NAME.n.SERVER].
+# COUNT_AWK picks the operation count out of the load generator's output.
+per_op() {
+    local name=$1 s=$2 pid=$3 count=$4 c0 k0 c1 k1 out n
+    shift 4
+    c0=$(cpu_ticks "$pid")
+    k0=$(sys_ticks "$pid")
+    out=$(taskset -c 0 "$@" 2>&1)
+    c1=$(cpu_ticks "$pid")
+    k1=$(sys_ticks "$pid")
+    n=$(echo "$out" | awk "$count")
+    R[$name.cpu.$s]="${R[$name.cpu.$s]:-} $("$PY" -c "print(f'{($c1-$c0)/$HZ/$n*1e6:.1f}')")"
+    R[$name.sys.$s]="${R[$name.sys.$s]:-} $("$PY" -c "print(f'{($k1-$k0)/$HZ/$n*1e6:.1f}')")"
+    R[$name.n.$s]=$((${R[$name.n.$s]:-0} + n))
+}
+
 # ---- 1. full handshakes, no resumption (openssl s_time -new: a fresh session each time) ----
-declare -A HS HK KA
 for _ in $(seq "$ROUNDS"); do
-    for s in nginx tlskit; do
-        if [ $s = nginx ]; then P=$NP; PID=$NGX_PID; else P=$TP; PID=$TK_PID; fi
-        c0=$(cpu_ticks "$PID")
-        k0=$(sys_ticks "$PID")
-        out=$(taskset -c 0 openssl s_time -connect "127.0.0.1:$P" -new -tls1_3 -time "$SECS" -www / 2>&1)
-        c1=$(cpu_ticks "$PID")
-        k1=$(sys_ticks "$PID")
-        n=$(echo "$out" | awk '/connections in/ && /real/ {print $1; exit}')
-        HS[$s]="${HS[$s]:-} $("$PY" -c "print(f'{($c1-$c0)/$HZ/$n*1e6:.0f}')")"
-        HK[$s]="${HK[$s]:-} $("$PY" -c "print(f'{($k1-$k0)/$HZ/$n*1e6:.0f}')")"
-        R[hsn_$s]=$((${R[hsn_$s]:-0} + n))
-    done
+    per_op hs nginx "$NGX_PID" '/connections in/ && /real/ {print $1; exit}' \
+        openssl s_time -connect "127.0.0.1:$NP" -new -tls1_3 -time "$SECS" -www /
+    per_op hs tlskit "$TK_PID" '/connections in/ && /real/ {print $1; exit}' \
+        openssl s_time -connect "127.0.0.1:$TP" -new -tls1_3 -time "$SECS" -www /
 done
-R[hs_nginx]=$(minof ${HS[nginx]})
-R[hs_tlskit]=$(minof ${HS[tlskit]})
-R[hk_nginx]=$(minof ${HK[nginx]})
-R[hk_tlskit]=$(minof ${HK[tlskit]})
 kill -USR1 "$TK_PID"
 sleep 0.5
 R[tk_resumed]=$(grep -o 'resumed=[0-9]*' "$tmp/tlskit.log" | tail -1)
@@ -123,25 +128,16 @@ R[ngx_reused]=$(grep -c '^r$' "$tmp/nginx/logs/access.log" || true)
 R[ngx_lines]=$(wc -l <"$tmp/nginx/logs/access.log")
 
 # ---- 2. keep-alive requests (wrk, 50 connections) ----
-declare -A KS
 for _ in $(seq "$ROUNDS"); do
+    per_op ka nginx "$NGX_PID" '/requests in/ {print $1}' wrk -t1 -c50 -d"${SECS}s" "https://127.0.0.1:$NP2/"
+    per_op ka tlskit "$TK_PID" '/requests in/ {print $1}' wrk -t1 -c50 -d"${SECS}s" "https://127.0.0.1:$TP/"
+done
+for m in hs ka; do
     for s in nginx tlskit; do
-        if [ $s = nginx ]; then P=$NP2; PID=$NGX_PID; else P=$TP; PID=$TK_PID; fi
-        c0=$(cpu_ticks "$PID")
-        k0=$(sys_ticks "$PID")
-        out=$(taskset -c 0 wrk -t1 -c50 -d"${SECS}s" "https://127.0.0.1:$P/" 2>&1)
-        c1=$(cpu_ticks "$PID")
-        k1=$(sys_ticks "$PID")
-        n=$(echo "$out" | awk '/requests in/ {print $1}')
-        KA[$s]="${KA[$s]:-} $("$PY" -c "print(f'{($c1-$c0)/$HZ/$n*1e6:.1f}')")"
-        KS[$s]="${KS[$s]:-} $("$PY" -c "print(f'{($k1-$k0)/$HZ/$n*1e6:.1f}')")"
-        R[kan_$s]=$((${R[kan_$s]:-0} + n))
+        R[$m.med.$s]=$(minof ${R[$m.cpu.$s]})
+        R[$m.kmed.$s]=$(minof ${R[$m.sys.$s]})
     done
 done
-R[ka_nginx]=$(minof ${KA[nginx]})
-R[ka_tlskit]=$(minof ${KA[tlskit]})
-R[ks_nginx]=$(minof ${KS[nginx]})
-R[ks_tlskit]=$(minof ${KS[tlskit]})
 
 # ---- 3. memory per idle TLS connection (2,000 connections, one request each, then idle) ----
 for s in nginx tlskit; do
@@ -178,18 +174,18 @@ ratio() { "$PY" -c "print(f'{$1/$2:.2f}')"; }
 p99() { echo "$1" | sed -n 's/.*p99=\([0-9]*\).*/\1/p'; }
 echo "tlskit serve vs nginx $(nginx -v 2>&1 | sed 's/.*nginx\///'), $(openssl version | cut -d' ' -f1-2), ECDSA P-256, TLS 1.3, 1 worker each, $(nproc) CPUs"
 printf '%-44s %12s %12s %7s %7s\n' "measure" "nginx" "tlskit" "ratio" "target"
-printf '%-44s %12s %12s %7s %7s\n' "server CPU per full handshake (us)" "${R[hs_nginx]}" "${R[hs_tlskit]}" "$(ratio "${R[hs_tlskit]}" "${R[hs_nginx]}")" "<=0.8"
-printf '%-44s %12s %12s %7s %7s\n' "  of which kernel (stime)" "${R[hk_nginx]}" "${R[hk_tlskit]}" "$(ratio "${R[hk_tlskit]}" "${R[hk_nginx]}")" ""
-printf '%-44s %12s %12s %7s %7s\n' "server CPU per keep-alive request (us)" "${R[ka_nginx]}" "${R[ka_tlskit]}" "$(ratio "${R[ka_tlskit]}" "${R[ka_nginx]}")" "<=0.6"
-printf '%-44s %12s %12s %7s %7s\n' "  of which kernel (stime)" "${R[ks_nginx]}" "${R[ks_tlskit]}" "$(ratio "${R[ks_tlskit]}" "${R[ks_nginx]}")" ""
+printf '%-44s %12s %12s %7s %7s\n' "server CPU per full handshake (us)" "${R[hs.med.nginx]}" "${R[hs.med.tlskit]}" "$(ratio "${R[hs.med.tlskit]}" "${R[hs.med.nginx]}")" "<=0.8"
+printf '%-44s %12s %12s %7s %7s\n' "  of which kernel (stime)" "${R[hs.kmed.nginx]}" "${R[hs.kmed.tlskit]}" "$(ratio "${R[hs.kmed.tlskit]}" "${R[hs.kmed.nginx]}")" ""
+printf '%-44s %12s %12s %7s %7s\n' "server CPU per keep-alive request (us)" "${R[ka.med.nginx]}" "${R[ka.med.tlskit]}" "$(ratio "${R[ka.med.tlskit]}" "${R[ka.med.nginx]}")" "<=0.6"
+printf '%-44s %12s %12s %7s %7s\n' "  of which kernel (stime)" "${R[ka.kmed.nginx]}" "${R[ka.kmed.tlskit]}" "$(ratio "${R[ka.kmed.tlskit]}" "${R[ka.kmed.nginx]}")" ""
 printf '%-44s %12s %12s %7s %7s\n' "RSS per idle TLS connection (KiB)" "${R[mem_nginx]}" "${R[mem_tlskit]}" "$(ratio "${R[mem_tlskit]}" "${R[mem_nginx]}")" "<=1.0"
 printf '%-44s %12s %12s %7s %7s\n' "p99 latency at 1,000 req/s (us, median)" "${R[p99_nginx]}" "${R[p99_tlskit]}" "$(ratio "${R[p99_tlskit]}" "${R[p99_nginx]}")" "<=1.0"
 echo
-echo "medians of $ROUNDS alternating rounds x ${SECS}s per server and phase; per-round CPU per handshake: nginx${HS[nginx]}; tlskit${HS[tlskit]}"
-echo "per-round CPU per keep-alive request: nginx${KA[nginx]}; tlskit${KA[tlskit]}"
-echo "per-round kernel CPU per keep-alive request: nginx${KS[nginx]}; tlskit${KS[tlskit]}"
-echo "full handshakes: nginx ${R[hsn_nginx]} (access log lines ${R[ngx_lines]}, \$ssl_session_reused=r: ${R[ngx_reused]}), tlskit ${R[hsn_tlskit]} (server counters:${R[tk_handshakes]} ${R[tk_resumed]})"
-echo "keep-alive requests: nginx ${R[kan_nginx]}, tlskit ${R[kan_tlskit]}"
+echo "medians of $ROUNDS alternating rounds x ${SECS}s per server and phase; per-round CPU per handshake: nginx${R[hs.cpu.nginx]}; tlskit${R[hs.cpu.tlskit]}"
+echo "per-round CPU per keep-alive request: nginx${R[ka.cpu.nginx]}; tlskit${R[ka.cpu.tlskit]}"
+echo "per-round kernel CPU per keep-alive request: nginx${R[ka.sys.nginx]}; tlskit${R[ka.sys.tlskit]}"
+echo "full handshakes: nginx ${R[hs.n.nginx]} (access log lines ${R[ngx_lines]}, \$ssl_session_reused=r: ${R[ngx_reused]}), tlskit ${R[hs.n.tlskit]} (server counters:${R[tk_handshakes]} ${R[tk_resumed]})"
+echo "keep-alive requests: nginx ${R[ka.n.nginx]}, tlskit ${R[ka.n.tlskit]}"
 echo "p99 per round (us): nginx${LAT[nginx]}; tlskit${LAT[tlskit]}"
 echo "last round, nginx:  ${R[lat_nginx]}"
 echo "last round, tlskit: ${R[lat_tlskit]}"
