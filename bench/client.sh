@@ -7,30 +7,18 @@
 # The server runs on CPU 1 and the clients on CPU 0. Usage: bench/client.sh [RUNS, default 3]
 # [N, default 200]. Loopback only; every loop bounded.
 set -euo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 RUNS=${1:-3}
 N=${2:-200}
-TLSKIT=${TLSKIT:-$top/build/tlskit}
 CURL=${CURL:-curl}
-PY=${PYTHON:-/usr/bin/python3}
-tmp=$(mktemp -d /tmp/tlskit-bench-client.XXXXXX)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    sleep 0.3
-    for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
 [ -x "$TLSKIT" ] || { echo "build tlskit first (make)"; exit 2; }
 command -v "$CURL" >/dev/null || { echo "curl is needed"; exit 2; }
 [ -x /usr/bin/time ] || { echo "/usr/bin/time is needed (apt-get install time)"; exit 2; }
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 [ -x "$NGINX" ] || { echo "nginx is needed (apt-get install nginx-light)"; exit 2; }
 
-bash "$top/tests/certs/mkcerts.sh" "$tmp/certs" >/dev/null 2>&1
-CA="$tmp/certs/ca.pem"
-PORT=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(port)
 mkdir -p "$tmp/html" "$tmp/logs"
 truncate -s 1G "$tmp/html/1g.bin" # sparse: the server reads zeros from the page cache
 printf 'small\n' >"$tmp/html/small.txt"
@@ -69,7 +57,7 @@ if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
 fi
 "${PIN_S[@]}" "$NGINX" -p "$tmp" -c "$tmp/nginx.conf" >"$tmp/logs/nginx.out" 2>&1 &
 pids+=("$!")
-for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
+waitp "$PORT"
 
 U="https://localhost:$PORT"
 SUITE=TLS_AES_128_GCM_SHA256
@@ -122,3 +110,5 @@ printf '%-44s %12.0f %12.0f %14s\n' "1 GiB download, MB/s (higher is better)" "$
 printf '%-44s %12.2f %12.2f %14s\n' "1 GiB download, client CPU s (lower better)" "$(cat "$tmp/cpu.tk")" "$(cat "$tmp/cpu.cu")" "$(r "$tmp/cpu.tk" "$tmp/cpu.cu")"
 printf '%-44s %12.2f %12.2f %14s\n' "per full handshake + GET, client CPU ms" "$(cat "$tmp/hscpu.tk")" "$(cat "$tmp/hscpu.cu")" "$(r "$tmp/hscpu.tk" "$tmp/hscpu.cu")"
 printf '%-44s %12.2f %12.2f %14s\n' "per full handshake + GET, wall ms" "$(cat "$tmp/hswall.tk")" "$(cat "$tmp/hswall.cu")" "$(r "$tmp/hswall.tk" "$tmp/hswall.cu")"
+echo
+echo "per run, 1 GiB download MB/s: tlskit $(awk '{printf " %.0f", 1073.741824 / $1}' "$tmp/dl.tk"); curl $(awk '{printf " %.0f", 1073.741824 / $1}' "$tmp/dl.cu")"

@@ -5,24 +5,10 @@
 # process tree from /proc), memory per idle TLS connection, and p99 latency at a fixed rate.
 # Usage: [ROUNDS=5] bench/serve.sh [SECONDS per load phase, default 10]. Prints a table of ratios.
 set -euo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 SECS=${1:-10}
-TLSKIT=${TLSKIT:-$top/build/tlskit}
-PY=${PYTHON:-/usr/bin/python3}
-tmp=$(mktemp -d /tmp/tlskit-bench.XXXXXX)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    sleep 0.3
-    for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
 ulimit -n 8192
-bash "$top/tests/certs/mkcerts.sh" "$tmp/certs" >/dev/null 2>&1
-CA="$tmp/certs/ca.pem"
-port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-waitp() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 
 # ---- the two servers ----
 NP=$(port)
@@ -69,23 +55,11 @@ TK_PID=$!
 pids+=("$TK_PID")
 waitp "$NP" && waitp "$NP2" && waitp "$TP"
 
-tree() { echo "$1" $(pgrep -P "$1"); }
-cpu_ticks() { # utime+stime of the process tree, in clock ticks
-    local t=0 p
-    for p in $(tree "$1"); do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done
-    echo "$t"
-}
-sys_ticks() { # stime alone: the kernel's share (TCP over loopback, system calls)
-    local t=0 p
-    for p in $(tree "$1"); do t=$((t + $(awk '{print $15}' "/proc/$p/stat"))); done
-    echo "$t"
-}
 rss_kb() { # RSS of the workers (the children), in KiB
     local t=0 p
     for p in $(pgrep -P "$1"); do t=$((t + $(awk '/^VmRSS/ {print $2}' "/proc/$p/status"))); done
     echo "$t"
 }
-HZ=$(getconf CLK_TCK)
 declare -A R
 
 # Phases 1, 2 and 4 alternate the servers ROUNDS times and report each one's median: on a
@@ -111,11 +85,15 @@ per_op() {
     R[$name.n.$s]=$((${R[$name.n.$s]:-0} + n))
 }
 
+# How many operations a load generator reports (awk programs).
+# shellcheck disable=SC2016 # awk's $1, not the shell's
+S_TIME_COUNT='/connections in/ && /real/ {print $1; exit}' WRK_COUNT='/requests in/ {print $1}'
+
 # ---- 1. full handshakes, no resumption (openssl s_time -new: a fresh session each time) ----
 for _ in $(seq "$ROUNDS"); do
-    per_op hs nginx "$NGX_PID" '/connections in/ && /real/ {print $1; exit}' \
+    per_op hs nginx "$NGX_PID" "$S_TIME_COUNT" \
         openssl s_time -connect "127.0.0.1:$NP" -new -tls1_3 -time "$SECS" -www /
-    per_op hs tlskit "$TK_PID" '/connections in/ && /real/ {print $1; exit}' \
+    per_op hs tlskit "$TK_PID" "$S_TIME_COUNT" \
         openssl s_time -connect "127.0.0.1:$TP" -new -tls1_3 -time "$SECS" -www /
 done
 kill -USR1 "$TK_PID"
@@ -129,8 +107,8 @@ R[ngx_lines]=$(wc -l <"$tmp/nginx/logs/access.log")
 
 # ---- 2. keep-alive requests (wrk, 50 connections) ----
 for _ in $(seq "$ROUNDS"); do
-    per_op ka nginx "$NGX_PID" '/requests in/ {print $1}' wrk -t1 -c50 -d"${SECS}s" "https://127.0.0.1:$NP2/"
-    per_op ka tlskit "$TK_PID" '/requests in/ {print $1}' wrk -t1 -c50 -d"${SECS}s" "https://127.0.0.1:$TP/"
+    per_op ka nginx "$NGX_PID" "$WRK_COUNT" wrk -t1 -c50 -d"${SECS}s" "https://127.0.0.1:$NP2/"
+    per_op ka tlskit "$TK_PID" "$WRK_COUNT" wrk -t1 -c50 -d"${SECS}s" "https://127.0.0.1:$TP/"
 done
 for m in hs ka; do
     for s in nginx tlskit; do

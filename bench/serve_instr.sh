@@ -5,17 +5,9 @@
 # so start-up is left out. Kernel work is not counted here (bench/serve.sh measures it).
 # Usage: bench/serve_instr.sh [SECONDS per phase, default 6]
 set -euo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 SECS=${1:-6}
-TLSKIT=${TLSKIT:-$top/build/tlskit}
-PY=${PYTHON:-/usr/bin/python3}
-tmp=$(mktemp -d /tmp/tlskit-bench.XXXXXX)
-pid=
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; sleep 0.5; rm -rf "$tmp"; }
-trap cleanup EXIT
-bash "$top/tests/certs/mkcerts.sh" "$tmp/certs" >/dev/null 2>&1
-port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-waitp() { for _ in $(seq 300); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
 total_ir() { # the largest callgrind profile's total (the worker's)
     local f
     f=$(ls -S "$tmp"/cg.* | head -1)
@@ -50,17 +42,15 @@ NGX
             --callgrind-out-file="$tmp/cg.%p" "$TLSKIT" serve --listen "127.0.0.1:$P" \
             --cert "$tmp/certs/ecdsa.pem" --workers 1 --min-tls 1.3 2>/dev/null &
     fi
-    pid=$!
-    waitp "$P"
+    local pid=$!
+    waitp "$P" 30
     sleep 1
     if [ "$phase" = handshake ]; then
         n=$(openssl s_time -connect "127.0.0.1:$P" -new -tls1_3 -time "$SECS" -www / 2>&1 | awk '/connections in/ && /real/ {print $1; exit}')
     else
         n=$(wrk -t1 -c10 -d"${SECS}s" "https://127.0.0.1:$P/" | awk '/requests in/ {print $1}')
     fi
-    kill "$pid"
-    wait "$pid" 2>/dev/null || true
-    pid=
+    stop_bg "$pid"
     sleep 1
     echo "$(total_ir) $n"
 }

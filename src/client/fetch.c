@@ -145,7 +145,7 @@ static int send_request(struct xfer *x, const char *method, const struct client_
         }
     }
     if (body) {
-        http_writer_header_u64(&w, "Content-Length", blen);
+        http_writer_content_length(&w, blen);
     }
     if (!req->follow) {
         /* One request per connection; with -L, a redirect to the same origin reuses it. */

@@ -202,10 +202,7 @@ int http_writer_header(struct http_writer *w, const char *name, const char *valu
 /* "<name>: <value>\r\n" from a slice (not necessarily NUL-terminated). */
 int http_writer_header_n(struct http_writer *w, const char *name, const char *value, size_t len);
 
-/* "<name>: <decimal v>\r\n", e.g. Content-Length. */
-int http_writer_header_u64(struct http_writer *w, const char *name, uint64_t v);
-
-/* "Content-Length: <decimal v>\r\n" without the name and value checks: every response has one. */
+/* "Content-Length: <decimal v>\r\n". */
 int http_writer_content_length(struct http_writer *w, uint64_t v);
 
 /* The empty line that ends the head. */

@@ -161,15 +161,6 @@ int http_writer_header(struct http_writer *w, const char *name, const char *valu
     return http_writer_header_n(w, name, value, strlen(value));
 }
 
-int http_writer_header_u64(struct http_writer *w, const char *name, uint64_t v)
-{
-    char num[24];
-    char *end = num + sizeof(num);
-    char *d = u64_digits(v, end);
-
-    return http_writer_header_n(w, name, d, (size_t)(end - d));
-}
-
 int http_writer_content_length(struct http_writer *w, uint64_t v)
 {
     char line[48] = "Content-Length: ";
