@@ -21,6 +21,7 @@ static size_t alen;
 
 void srv_log_access_flush(void)
 {
+    static int failing; /* said once per run of failures, not once per batch */
     size_t off = 0;
     while (off < alen) {
         ssize_t w = write(access_fd, abuf + off, alen - off);
@@ -28,10 +29,20 @@ void srv_log_access_flush(void)
             continue;
         }
         if (w <= 0) {
-            break; /* a full disk or a closed pipe: the lines are lost, the server goes on */
+            /* A full disk or a closed pipe: the lines are lost, the server goes on. */
+            if (!failing) {
+                srv_log(SRV_WARN,
+                        "cannot write the access log: its lines are lost until it works "
+                        "again; check the disk or the reader of the pipe",
+                        "error", w < 0 ? strerror(errno) : "nothing written", NULL);
+            }
+            failing = 1;
+            alen = 0;
+            return;
         }
         off += (size_t)w;
     }
+    failing = 0;
     alen = 0;
 }
 

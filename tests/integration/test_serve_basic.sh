@@ -102,6 +102,22 @@ pat = re.compile(rb"^\S+ 127\.0\.0\.1:\d+ [A-Z-]+ \S+ \d{3} \d+ \S+$")
 bad = [l for l in lines[:-1] if not pat.match(l)]
 assert len(lines) - 1 >= 20000 and not bad, (len(lines), bad[:3])' "$ACC"
 
+# An access log that cannot be written (/dev/full: "no space left"): said once for a run of
+# failed batches, and the server goes on answering.
+SAVED_PORT=$PORT SAVED_PID=$SRV_PID
+start_server "$T_TMP/full.log" --cert "$C/ecdsa.pem" --workers 1 --access-log /dev/full ||
+    not_ok "server starts with --access-log /dev/full"
+RF=(--resolve "localhost:$PORT:127.0.0.1")
+curl_s "${RF[@]}" "https://localhost:$PORT/" >"$O"
+wait_log "$T_TMP/full.log" "cannot write the access log" 3
+curl_s "${RF[@]}" "https://localhost:$PORT/" >"$O"
+sleep 1.5 # a second batch fails too
+contains "an unwritable access log is reported" "$T_TMP/full.log" "No space left on device"
+check "... once, not per batch" test "$(grep -c 'cannot write the access log' "$T_TMP/full.log")" -eq 1
+check "... and the server still answers" cmp -s "$O" <(printf '127.0.0.1\n')
+stop "$SRV_PID"
+PORT=$SAVED_PORT SRV_PID=$SAVED_PID
+
 # --- malformed, oversized, slow ---
 printf 'GET / HTTP/1.1\r\nBad Header\r\n\r\nGET / HTTP/1.1\r\n\r\n' | raw_tls 127.0.0.1 "$PORT" "$C/ca.pem" >"$O"
 contains "malformed request: 400" "$O" "HTTP/1.1 400"
